@@ -1,0 +1,53 @@
+using UGPNet.Kernels;
+using UGPNet.Kernels.Cpu;
+
+namespace UGPNet.Engine.Backends;
+
+/// <summary>
+/// One method per primitive op; every backend (the C# SIMD CPU backend, the ILGPU backend) implements all of them.
+/// Buffers are contiguous float32; shapes are passed explicitly. Outputs are fully overwritten unless a
+/// method says it accumulates. No method keeps a reference to a view after it returns... except that a
+/// device backend may still be running queued work on it: such a backend keeps the buffer alive itself.
+/// </summary>
+public interface IBackend
+{
+    Device Device { get; }
+
+    DeviceBuffer Allocate(int length);
+    /// <summary>Called once a buffer's last reference is released; the backend may pool it.</summary>
+    void Free(DeviceBuffer buffer);
+    void Upload(ReadOnlySpan<float> src, BufferView dst);
+    void Download(BufferView src, Span<float> dst);
+    void Fill(BufferView dst, float value);
+
+    /// <summary>Counter-based random numbers (see <see cref="CounterRng"/>): element i uses counter offset + i.</summary>
+    void FillUniform(BufferView dst, ulong seed, ulong offset, float low, float high);
+    void FillNormal(BufferView dst, ulong seed, ulong offset, float mean, float std);
+    void FillPoisson(BufferView rate, BufferView dst, ulong seed, ulong offset);
+
+    void Unary(UnaryOp op, BufferView x, BufferView y, float p0 = 0, float p1 = 0);
+    /// <summary>y[i] = op(a[idx·aStrides], b[idx·bStrides]) over <paramref name="shape"/>; a stride of 0 broadcasts.</summary>
+    void Binary(BinaryOp op, BufferView a, int[] aStrides, BufferView b, int[] bStrides, BufferView y, int[] shape);
+    /// <summary>Reduces the middle axis of x viewed as [outer, size, inner] into y [outer, inner]; fixed order (deterministic).</summary>
+    void Reduce(ReduceOp op, BufferView x, int outer, int size, int inner, BufferView y);
+    /// <summary>dst[idx·dstStrides] (+)= src[idx·srcStrides] for every idx of <paramref name="shape"/>.</summary>
+    void StridedCopy(BufferView src, int[] srcStrides, BufferView dst, int[] dstStrides, int[] shape, bool accumulate);
+
+    /// <summary>Row-major batched C = alpha·op(A)·op(B) + beta·C with per-batch strides (0 broadcasts an operand).</summary>
+    void Gemm(bool transA, bool transB, int batch, int m, int n, int k, float alpha,
+        BufferView a, int strideA, BufferView b, int strideB, float beta, BufferView c, int strideC);
+
+    void Conv2dForward(in Conv2dGeometry g, BufferView x, BufferView w, BufferView? bias, BufferView y);
+    void Conv2dBackwardInput(in Conv2dGeometry g, BufferView gy, BufferView w, BufferView gx);
+    void Conv2dBackwardWeight(in Conv2dGeometry g, BufferView x, BufferView gy, BufferView gw);
+
+    /// <summary>Per-pixel normalisation over channels of x [n, c, hw]; writes y and the per-pixel mean and 1/std [n, hw].</summary>
+    void LayerNormChannels(int n, int c, int hw, float eps, BufferView x, BufferView weight, BufferView bias,
+        BufferView y, BufferView mean, BufferView rstd);
+
+    /// <summary>One Adam/AdamW update of a parameter in place (m, v are its moment buffers).</summary>
+    void AdamStep(BufferView param, BufferView grad, BufferView m, BufferView v, in AdamStepArgs args);
+}
+
+public readonly record struct AdamStepArgs(float Lr, float Beta1, float Beta2, float Eps, float WeightDecay,
+    bool DecoupledWeightDecay, int Step);
