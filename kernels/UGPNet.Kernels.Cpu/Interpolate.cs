@@ -307,57 +307,64 @@ internal static class Separable
     }
 
     /// <summary>dst[r, o] = sum_k w[o,k] * src[r, idx[o,k]] for each of <paramref name="rows"/> rows.</summary>
-    public static void Horizontal(ReadOnlySpan<float> src, int rows, AxisFilter f, Span<float> dst)
+    public static unsafe void Horizontal(ReadOnlySpan<float> src, int rows, AxisFilter f, Span<float> dst)
     {
         int inW = f.InSize, outW = f.OutSize, taps = f.Taps;
-        int[] idx = f.Index;
-        float[] wt = f.Weight;
-        for (int r = 0; r < rows; r++)
+        if (src.Length < rows * inW || dst.Length < rows * outW) throw new ArgumentException("Horizontal: span too short");
+        fixed (float* ps = src, pd = dst, wt = f.Weight)
+        fixed (int* idx = f.Index)
         {
-            var s = src.Slice(r * inW, inW);
-            var d = dst.Slice(r * outW, outW);
-            switch (taps)
+            for (int r = 0; r < rows; r++)
             {
-                case 2:
-                    for (int o = 0; o < outW; o++)
-                        d[o] = wt[2 * o] * s[idx[2 * o]] + wt[2 * o + 1] * s[idx[2 * o + 1]];
-                    break;
-                case 4:
-                    for (int o = 0; o < outW; o++)
-                    {
-                        int b = 4 * o;
-                        d[o] = wt[b] * s[idx[b]] + wt[b + 1] * s[idx[b + 1]] + wt[b + 2] * s[idx[b + 2]] + wt[b + 3] * s[idx[b + 3]];
-                    }
-                    break;
-                default:
-                    for (int o = 0; o < outW; o++)
-                    {
-                        int b = o * taps;
-                        float acc = 0f;
-                        for (int k = 0; k < taps; k++) acc += wt[b + k] * s[idx[b + k]];
-                        d[o] = acc;
-                    }
-                    break;
+                float* s = ps + (long)r * inW, d = pd + (long)r * outW;
+                switch (taps)
+                {
+                    case 1:
+                        for (int o = 0; o < outW; o++) d[o] = wt[o] * s[idx[o]];
+                        break;
+                    case 2:
+                        for (int o = 0; o < outW; o++)
+                            d[o] = wt[2 * o] * s[idx[2 * o]] + wt[2 * o + 1] * s[idx[2 * o + 1]];
+                        break;
+                    case 4:
+                        for (int o = 0; o < outW; o++)
+                        {
+                            int b = 4 * o;
+                            d[o] = wt[b] * s[idx[b]] + wt[b + 1] * s[idx[b + 1]] + wt[b + 2] * s[idx[b + 2]] + wt[b + 3] * s[idx[b + 3]];
+                        }
+                        break;
+                    default:
+                        for (int o = 0; o < outW; o++)
+                        {
+                            int b = o * taps;
+                            float acc = 0f;
+                            for (int k = 0; k < taps; k++) acc += wt[b + k] * s[idx[b + k]];
+                            d[o] = acc;
+                        }
+                        break;
+                }
             }
         }
     }
 
     /// <summary>Adjoint of <see cref="Horizontal"/>.</summary>
-    public static void HorizontalAdjoint(ReadOnlySpan<float> src, int rows, AxisFilter f, Span<float> dst)
+    public static unsafe void HorizontalAdjoint(ReadOnlySpan<float> src, int rows, AxisFilter f, Span<float> dst)
     {
         int inW = f.InSize, outW = f.OutSize, taps = f.Taps;
-        int[] idx = f.Index;
-        float[] wt = f.Weight;
+        if (src.Length < rows * outW || dst.Length < rows * inW) throw new ArgumentException("HorizontalAdjoint: span too short");
         dst.Slice(0, rows * inW).Clear();
-        for (int r = 0; r < rows; r++)
+        fixed (float* ps = src, pd = dst, wt = f.Weight)
+        fixed (int* idx = f.Index)
         {
-            var s = src.Slice(r * outW, outW);
-            var d = dst.Slice(r * inW, inW);
-            for (int o = 0; o < outW; o++)
+            for (int r = 0; r < rows; r++)
             {
-                float g = s[o];
-                int b = o * taps;
-                for (int k = 0; k < taps; k++) d[idx[b + k]] += wt[b + k] * g;
+                float* s = ps + (long)r * outW, d = pd + (long)r * inW;
+                for (int o = 0; o < outW; o++)
+                {
+                    float g = s[o];
+                    int b = o * taps;
+                    for (int k = 0; k < taps; k++) d[idx[b + k]] += wt[b + k] * g;
+                }
             }
         }
     }
