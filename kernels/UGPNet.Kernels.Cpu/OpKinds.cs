@@ -37,4 +37,13 @@ public enum ReduceOp { Sum, Max, Min, ArgMax, ArgMin }
 
 public enum InterpolationMode { Nearest, Bilinear, Bicubic }
 
-public enum PaddingMode { Zero, Reflect, Replicate }
+/// <summary>F.pad modes supported by <see cref="Padding"/>.</summary>
+public enum PadMode
+{
+    /// <summary>constant 0.</summary>
+    Zero,
+    /// <summary>mirror without repeating the edge pixel (PyTorch 'reflect'); needs pad &lt; size.</summary>
+    Reflect,
+    /// <summary>repeat the edge pixel (PyTorch 'replicate').</summary>
+    Replicate,
+}

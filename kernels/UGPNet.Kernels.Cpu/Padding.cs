@@ -1,16 +1,5 @@
 namespace UGPNet.Kernels.Cpu;
 
-/// <summary>F.pad modes supported by <see cref="Padding"/>.</summary>
-public enum PadMode
-{
-    /// <summary>constant 0.</summary>
-    Zero,
-    /// <summary>mirror without repeating the edge pixel (PyTorch 'reflect'); needs pad &lt; size.</summary>
-    Reflect,
-    /// <summary>repeat the edge pixel (PyTorch 'replicate').</summary>
-    Replicate,
-}
-
 /// <summary>
 /// F.pad(x, (left, right, top, bottom), mode) over NCHW float32 planes: x is planes x H x W,
 /// y is planes x (H+top+bottom) x (W+left+right). Non-negative padding only.

@@ -41,6 +41,23 @@ public interface IBackend
     void Conv2dBackwardInput(in Conv2dGeometry g, BufferView gy, BufferView w, BufferView gx);
     void Conv2dBackwardWeight(in Conv2dGeometry g, BufferView x, BufferView gy, BufferView gw);
 
+    // Resampling over planes = N·C images of H x W. Each backward is the exact adjoint (gx overwritten).
+    void Interpolate(InterpolationMode mode, int planes, int inH, int inW, int outH, int outW, BufferView x, BufferView y);
+    void InterpolateBackward(InterpolationMode mode, int planes, int inH, int inW, int outH, int outW, BufferView gy, BufferView gx);
+    /// <summary>MATLAB imresize bicubic (antialiased when shrinking).</summary>
+    void MatlabResize(int planes, int inH, int inW, int outH, int outW, BufferView x, BufferView y);
+    void MatlabResizeBackward(int planes, int inH, int inW, int outH, int outW, BufferView gy, BufferView gx);
+    void Pad(PadMode mode, int planes, int h, int w, int top, int bottom, int left, int right, BufferView x, BufferView y);
+    void PadBackward(PadMode mode, int planes, int h, int w, int top, int bottom, int left, int right, BufferView gy, BufferView gx);
+    void AvgPool(int planes, int h, int w, int kH, int kW, int strideH, int strideW, int padH, int padW, bool countIncludePad, BufferView x, BufferView y);
+    void AvgPoolBackward(int planes, int h, int w, int kH, int kW, int strideH, int strideW, int padH, int padW, bool countIncludePad, BufferView gy, BufferView gx);
+    /// <summary>Max pooling; <paramref name="indices"/> receives the flat in-plane index (h·W + w) of each maximum, as float.</summary>
+    void MaxPool(int planes, int h, int w, int kH, int kW, int strideH, int strideW, int padH, int padW, BufferView x, BufferView y, BufferView indices);
+    void MaxPoolBackward(int planes, int h, int w, int kH, int kW, int strideH, int strideW, int padH, int padW, BufferView gy, BufferView indices, BufferView gx);
+    /// <summary>Mean over every valid kH x kW window: y is planes x (H-kH+1) x (W-kW+1).</summary>
+    void BoxMean(int planes, int h, int w, int kH, int kW, BufferView x, BufferView y);
+    void BoxMeanBackward(int planes, int h, int w, int kH, int kW, BufferView gy, BufferView gx);
+
     /// <summary>Per-pixel normalisation over channels of x [n, c, hw]; writes y and the per-pixel mean and 1/std [n, hw].</summary>
     void LayerNormChannels(int n, int c, int hw, float eps, BufferView x, BufferView weight, BufferView bias,
         BufferView y, BufferView mean, BufferView rstd);

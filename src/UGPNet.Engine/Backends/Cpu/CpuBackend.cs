@@ -54,6 +54,66 @@ public sealed class CpuBackend : IBackend
     public void Conv2dBackwardWeight(in Conv2dGeometry g, BufferView x, BufferView gy, BufferView gw)
         => Conv2d.BackwardWeight(g, Span(x), Span(gy), Span(gw));
 
+    public void Interpolate(InterpolationMode mode, int planes, int inH, int inW, int outH, int outW, BufferView x, BufferView y)
+    {
+        switch (mode)
+        {
+            case InterpolationMode.Nearest: Kernels.Cpu.Interpolate.NearestForward(planes, inH, inW, outH, outW, Span(x), Span(y)); break;
+            case InterpolationMode.Bilinear: Kernels.Cpu.Interpolate.BilinearForward(planes, inH, inW, outH, outW, Span(x), Span(y)); break;
+            default: Kernels.Cpu.Interpolate.BicubicForward(planes, inH, inW, outH, outW, Span(x), Span(y)); break;
+        }
+    }
+
+    public void InterpolateBackward(InterpolationMode mode, int planes, int inH, int inW, int outH, int outW, BufferView gy, BufferView gx)
+    {
+        switch (mode)
+        {
+            case InterpolationMode.Nearest: Kernels.Cpu.Interpolate.NearestBackward(planes, inH, inW, outH, outW, Span(gy), Span(gx)); break;
+            case InterpolationMode.Bilinear: Kernels.Cpu.Interpolate.BilinearBackward(planes, inH, inW, outH, outW, Span(gy), Span(gx)); break;
+            default: Kernels.Cpu.Interpolate.BicubicBackward(planes, inH, inW, outH, outW, Span(gy), Span(gx)); break;
+        }
+    }
+
+    public void MatlabResize(int planes, int inH, int inW, int outH, int outW, BufferView x, BufferView y)
+        => Kernels.Cpu.MatlabResize.Resize(planes, inH, inW, outH, outW, Span(x), Span(y));
+
+    public void MatlabResizeBackward(int planes, int inH, int inW, int outH, int outW, BufferView gy, BufferView gx)
+        => Kernels.Cpu.MatlabResize.Backward(planes, inH, inW, outH, outW, Span(gy), Span(gx));
+
+    public void Pad(PadMode mode, int planes, int h, int w, int top, int bottom, int left, int right, BufferView x, BufferView y)
+        => Padding.PadForward(planes, h, w, top, bottom, left, right, mode, Span(x), Span(y));
+
+    public void PadBackward(PadMode mode, int planes, int h, int w, int top, int bottom, int left, int right, BufferView gy, BufferView gx)
+        => Padding.PadBackward(planes, h, w, top, bottom, left, right, mode, Span(gy), Span(gx));
+
+    public void AvgPool(int planes, int h, int w, int kH, int kW, int strideH, int strideW, int padH, int padW, bool countIncludePad, BufferView x, BufferView y)
+        => Pooling.AvgPoolForward(planes, h, w, kH, kW, strideH, strideW, padH, padW, countIncludePad, Span(x), Span(y));
+
+    public void AvgPoolBackward(int planes, int h, int w, int kH, int kW, int strideH, int strideW, int padH, int padW, bool countIncludePad, BufferView gy, BufferView gx)
+        => Pooling.AvgPoolBackward(planes, h, w, kH, kW, strideH, strideW, padH, padW, countIncludePad, Span(gy), Span(gx));
+
+    public void MaxPool(int planes, int h, int w, int kH, int kW, int strideH, int strideW, int padH, int padW, BufferView x, BufferView y, BufferView indices)
+    {
+        var idx = new int[indices.Length];
+        Pooling.MaxPoolForward(planes, h, w, kH, kW, strideH, strideW, padH, padW, Span(x), Span(y), idx);
+        var dst = Span(indices);
+        for (int i = 0; i < idx.Length; i++) dst[i] = idx[i];
+    }
+
+    public void MaxPoolBackward(int planes, int h, int w, int kH, int kW, int strideH, int strideW, int padH, int padW, BufferView gy, BufferView indices, BufferView gx)
+    {
+        var src = Span(indices);
+        var idx = new int[src.Length];
+        for (int i = 0; i < idx.Length; i++) idx[i] = (int)src[i];
+        Pooling.MaxPoolBackward(planes, h, w, kH, kW, strideH, strideW, padH, padW, Span(gy), idx, Span(gx));
+    }
+
+    public void BoxMean(int planes, int h, int w, int kH, int kW, BufferView x, BufferView y)
+        => Pooling.BoxMeanValid(planes, h, w, kH, kW, Span(x), Span(y));
+
+    public void BoxMeanBackward(int planes, int h, int w, int kH, int kW, BufferView gy, BufferView gx)
+        => Pooling.BoxMeanValidBackward(planes, h, w, kH, kW, Span(gy), Span(gx));
+
     public void LayerNormChannels(int n, int c, int hw, float eps, BufferView x, BufferView weight, BufferView bias,
         BufferView y, BufferView mean, BufferView rstd)
         => Kernels.Cpu.LayerNormChannels.Forward(n, c, hw, eps, Span(x), Span(weight), Span(bias), Span(y), Span(mean), Span(rstd));
