@@ -1,3 +1,4 @@
+using UGPNet.Kernels;
 using BenchmarkDotNet.Attributes;
 using UGPNet.Kernels.Cpu;
 

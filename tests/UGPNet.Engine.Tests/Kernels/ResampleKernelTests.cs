@@ -1,3 +1,4 @@
+using UGPNet.Kernels;
 using System.Text.Json;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
