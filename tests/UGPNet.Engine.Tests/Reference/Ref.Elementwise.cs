@@ -165,7 +165,14 @@ public static partial class Ref
     public static RefTensor Softplus(RefTensor x, double beta = 1, double threshold = 20)
         => Map(x, v => v * beta > threshold ? v : LogOnePlusExp(beta * v) / beta);
 
-    private static double LogOnePlusExp(double z) => z > 0 ? z + Math.Log(1 + Math.Exp(-z)) : Math.Log(1 + Math.Exp(z));
+    private static double LogOnePlusExp(double z) => z > 0 ? z + Log1p(Math.Exp(-z)) : Log1p(Math.Exp(z));
+
+    /// <summary>log(1 + x) accurate for tiny x (Goldberg's trick).</summary>
+    public static double Log1p(double x)
+    {
+        double u = 1.0 + x;
+        return u == 1.0 ? x : Math.Log(u) * x / (u - 1.0);
+    }
 
     /// <summary>
     /// StyleGAN2 fused_leaky_relu: leaky_relu(x + bias, slope) * scale, bias broadcast over channel dim 1
