@@ -4,13 +4,15 @@ namespace UGPNet.Engine.Tests.Reference;
 /// Central finite differences in float64, for checking analytic (autograd) gradients.
 ///
 /// First order: <see cref="Gradient"/> with eps = 1e-6 gives ~1e-9 absolute error for smooth O(1) functions
-/// (truncation ~ eps^2 f''' / 6, round-off ~ 1e-16 |f| / eps).
+/// (truncation ~ eps^2 f''' / 6, round-off ~ 1e-16 |f| / eps; measured 1.5e-9 on d sum(x^3), |x| &lt; 2).
 ///
 /// Second order (double backward): write h(inputs) so that it calls <see cref="Gradient"/> internally with
 /// <see cref="InnerEps"/> (1e-5) and differentiate h with <see cref="GradientNested"/>, which uses
 /// <see cref="OuterEps"/> (1e-4). The inner round-off (~1e-16/1e-5 = 1e-11) is amplified by 1/(2 * 1e-4), so the
-/// outer result is accurate to roughly 1e-7 absolute for O(1) functions (measured: ~1e-8 .. 1e-7, see the
-/// FiniteDiffChecks). Do not use the same small eps for both levels: 1e-6 / 1e-6 gives ~1e-4 noise.
+/// outer result is accurate to roughly 1e-7 absolute for O(1) functions (measured in FiniteDiffChecks: 8.8e-8 on
+/// the nested sum(sin(1.7 x)) case, 5e-8 for a Hessian-vector product of sum(x^4)). Do not use the same small eps
+/// for both levels: 1e-6 / 1e-6 measured 2.6e-4 error on the same case.
+/// Compare engine (float32) second-order gradients against these with atol ~1e-3 relative to the gradient scale.
 /// </summary>
 public static class FiniteDiff
 {
