@@ -12,7 +12,7 @@ namespace UGPNet.Engine.Tests.Reference;
 /// outer result is accurate to roughly 1e-7 absolute for O(1) functions (measured in FiniteDiffChecks: 8.8e-8 on
 /// the nested sum(sin(1.7 x)) case, 5e-8 for a Hessian-vector product of sum(x^4)). Do not use the same small eps
 /// for both levels: 1e-6 / 1e-6 measured 2.6e-4 error on the same case.
-/// Compare engine (float32) second-order gradients against these with atol ~1e-3 relative to the gradient scale.
+/// (Suggestion, not measured here: float32 engine double-backward results need far looser tolerances than these.)
 /// </summary>
 public static class FiniteDiff
 {

@@ -148,6 +148,23 @@ public class TorchReferenceChecks
             case "linear":
                 actual = Ref.Linear(In("x"), In("w"), Opt("b"));
                 break;
+            case "minibatch_std":
+                actual = Ref.MinibatchStdDev(In("x"), p.GetProperty("group").GetInt32(), p.GetProperty("features").GetInt32());
+                break;
+            case "upfirdn2d":
+            {
+                var (ux, uy) = Pair(p, "up");
+                var (dx, dy) = Pair(p, "down");
+                var pad = p.GetProperty("pad").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+                actual = Ref.Upfirdn2d(In("x"), In("k"), ux, uy, dx, dy, pad[0], pad[1], pad[2], pad[3]);
+                break;
+            }
+            case "modulated_conv2d":
+                actual = Ref.ModulatedConv2d(In("x"), In("w"), In("s"), p.GetProperty("demodulate").GetBoolean(), p.GetProperty("upsample").GetBoolean());
+                break;
+            case "fused_leaky_relu":
+                actual = Ref.FusedLeakyRelu(In("x"), In("b"));
+                break;
             default:
                 throw new NotSupportedException($"op {op}");
         }

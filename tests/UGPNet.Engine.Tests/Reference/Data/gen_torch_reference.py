@@ -71,7 +71,7 @@ for i, (n, cin, cout, h, w, k, s, p, op, d, g, bias) in enumerate([
         {"stride": pair(s), "padding": pair(p), "output_padding": pair(op), "dilation": pair(d), "groups": g}, {"y": y})
 
 # ---------------------------------------------------------------- interpolate
-x = rnd(1, 2, 4, 5)
+x = rnd(1, 1, 4, 5)
 for mode in ["nearest", "nearest-exact", "bilinear", "bicubic"]:
     for size in [(8, 10), (7, 3), (2, 2), (5, 9)]:
         for ac in ([False, True] if mode in ("bilinear", "bicubic") else [None]):
@@ -148,6 +148,85 @@ a, bb = rnd(2, 1, 3, 4), rnd(3, 4, 2)
 add("matmul", "matmul_broadcast", {"a": a, "b": bb}, {}, {"y": torch.matmul(a, bb)})
 x, wt, b = rnd(2, 3, 5), rnd(4, 5), rnd(4)
 add("linear", "linear_bias", {"x": x, "w": wt, "b": b}, {}, {"y": F.linear(x, wt, b)})
+
+# ---------------------------------------------------------------- StyleGAN2 ops written with plain torch ops
+def minibatch_std(x, group_size=4, feat=1):
+    # rosinality stylegan2 Discriminator
+    batch, channel, height, width = x.shape
+    group = min(batch, group_size)
+    sd = x.view(group, -1, feat, channel // feat, height, width)
+    sd = torch.sqrt(sd.var(0, unbiased=False) + 1e-8)
+    sd = sd.mean([2, 3, 4], keepdim=True).squeeze(2)
+    sd = sd.repeat(group, 1, height, width)
+    return torch.cat([x, sd], 1)
+
+
+x = rnd(4, 4, 2, 2)
+add("minibatch_std", "minibatch_std_g4_f1", {"x": x}, {"group": 4, "features": 1}, {"y": minibatch_std(x)})
+x = rnd(4, 4, 2, 1)
+add("minibatch_std", "minibatch_std_g2_f2", {"x": x}, {"group": 2, "features": 2}, {"y": minibatch_std(x, 2, 2)})
+
+
+def upfirdn2d_native(inp, kernel, up_x, up_y, down_x, down_y, pad_x0, pad_x1, pad_y0, pad_y1):
+    # rosinality stylegan2 op/upfirdn2d.py (reference implementation)
+    _, channel, in_h, in_w = inp.shape
+    inp = inp.reshape(-1, in_h, in_w, 1)
+    _, in_h, in_w, minor = inp.shape
+    kernel_h, kernel_w = kernel.shape
+    out = inp.view(-1, in_h, 1, in_w, 1, minor)
+    out = F.pad(out, [0, 0, 0, up_x - 1, 0, 0, 0, up_y - 1])
+    out = out.view(-1, in_h * up_y, in_w * up_x, minor)
+    out = F.pad(out, [0, 0, max(pad_x0, 0), max(pad_x1, 0), max(pad_y0, 0), max(pad_y1, 0)])
+    out = out[:, max(-pad_y0, 0): out.shape[1] - max(-pad_y1, 0), max(-pad_x0, 0): out.shape[2] - max(-pad_x1, 0), :]
+    out = out.permute(0, 3, 1, 2)
+    out = out.reshape([-1, 1, in_h * up_y + pad_y0 + pad_y1, in_w * up_x + pad_x0 + pad_x1])
+    w = torch.flip(kernel, [0, 1]).view(1, 1, kernel_h, kernel_w)
+    out = F.conv2d(out, w)
+    out = out.reshape(-1, minor, in_h * up_y + pad_y0 + pad_y1 - kernel_h + 1, in_w * up_x + pad_x0 + pad_x1 - kernel_w + 1)
+    out = out.permute(0, 2, 3, 1)
+    out = out[:, ::down_y, ::down_x, :]
+    out_h = (in_h * up_y + pad_y0 + pad_y1 - kernel_h + down_y) // down_y
+    out_w = (in_w * up_x + pad_x0 + pad_x1 - kernel_w + down_x) // down_x
+    return out.view(-1, channel, out_h, out_w)
+
+
+x = rnd(1, 2, 4, 3)
+for i, (k, ux, uy, dx, dy, px0, px1, py0, py1) in enumerate([
+    (rnd(4, 4), 2, 2, 1, 1, 2, 1, 2, 1),
+    (rnd(3, 2), 1, 2, 2, 1, 1, 0, -1, 2),
+    (rnd(4, 4), 1, 1, 2, 2, 1, 1, 1, 1),
+]):
+    add("upfirdn2d", f"upfirdn2d_{i}", {"x": x, "k": k},
+        {"up": [ux, uy], "down": [dx, dy], "pad": [px0, px1, py0, py1]},
+        {"y": upfirdn2d_native(x, k, ux, uy, dx, dy, px0, px1, py0, py1)})
+
+
+def modulated_conv(x, weight, style, demodulate, upsample):
+    # rosinality ModulatedConv2d without the fan-in scale and the blur
+    batch, in_ch, h, w = x.shape
+    out_ch, _, k, _ = weight.shape
+    wt = weight.unsqueeze(0) * style.view(batch, 1, in_ch, 1, 1)
+    if demodulate:
+        demod = torch.rsqrt(wt.pow(2).sum([2, 3, 4]) + 1e-8)
+        wt = wt * demod.view(batch, out_ch, 1, 1, 1)
+    if upsample:
+        wt = wt.transpose(1, 2).reshape(batch * in_ch, out_ch, k, k)
+        out = F.conv_transpose2d(x.view(1, batch * in_ch, h, w), wt, padding=0, stride=2, groups=batch)
+    else:
+        wt = wt.view(batch * out_ch, in_ch, k, k)
+        out = F.conv2d(x.view(1, batch * in_ch, h, w), wt, padding=k // 2, groups=batch)
+    return out.view(batch, out_ch, out.shape[2], out.shape[3])
+
+
+x, wt, st = rnd(2, 3, 4, 4), rnd(2, 3, 3, 3), rnd(2, 3, lo=0.5, hi=1.5)
+for demod in [True, False]:
+    for up in [False, True]:
+        add("modulated_conv2d", f"modulated_conv2d_demod{demod}_up{up}", {"x": x, "w": wt, "s": st},
+            {"demodulate": demod, "upsample": up}, {"y": modulated_conv(x, wt, st, demod, up)})
+
+x, b = rnd(2, 3, 2, 2), rnd(3)
+add("fused_leaky_relu", "fused_leaky_relu", {"x": x, "b": b}, {},
+    {"y": F.leaky_relu(x + b.view(1, 3, 1, 1), 0.2) * 2 ** 0.5})
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_reference.json")
 with open(out, "w") as f:
