@@ -207,7 +207,7 @@ public static class SafetensorsFile
         }
         byte[] header = BuildHeader(list, metadata);
 
-        WriteAtomically(path, fs =>
+        AtomicFile.Write(path, fs =>
         {
             Span<byte> len = stackalloc byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Length);
@@ -271,28 +271,5 @@ public static class SafetensorsFile
         }
         while (ms.Length % 8 != 0) ms.WriteByte((byte)' ');
         return ms.ToArray();
-    }
-
-    /// <summary>Writes through a temporary file in the target folder, fsyncs, then renames over the
-    /// target. The temporary file is removed on failure.</summary>
-    internal static void WriteAtomically(string path, Action<FileStream> write)
-    {
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full) ?? ".";
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16))
-            {
-                write(fs);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch { /* best effort */ }
-            throw;
-        }
     }
 }
