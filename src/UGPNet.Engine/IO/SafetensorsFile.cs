@@ -106,6 +106,7 @@ public static class SafetensorsFile
 
     private static SafetensorsHeader ParseHeader(byte[] json, string path, long dataStart, long bufferLength)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(json)) throw Bad(path, "header is not valid UTF-8");
         JsonDocument doc;
         try
         {
