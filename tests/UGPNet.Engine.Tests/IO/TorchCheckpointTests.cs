@@ -385,3 +385,24 @@ public class TorchCheckpointTests
         AssertBad(path, () => TorchCheckpoint.ReadObject(path), "too deep");
     }
 }
+
+public class TorchCheckpointExport
+{
+    /// <summary>
+    /// Not a check by itself: when UGPNET_IO_EXPORT names a folder, writes our zip and legacy
+    /// versions of Data/torch_zip.pt there so they can be loaded by real PyTorch with
+    /// <c>python3 Data/make_torch_files.py check FOLDER/*.pt</c>.
+    /// </summary>
+    [Fact]
+    public void ExportsOurFilesForTorchLoadWhenAsked()
+    {
+        string? dir = Environment.GetEnvironmentVariable("UGPNET_IO_EXPORT");
+        if (string.IsNullOrEmpty(dir)) return;
+        Directory.CreateDirectory(dir);
+        var ckpt = TorchCheckpoint.Read(Path.Combine(DataDir(), "torch_zip.pt"));
+        TorchCheckpointWriter.Write(Path.Combine(dir, "ours_zip.pt"), ckpt);
+        TorchCheckpointWriter.WriteLegacy(Path.Combine(dir, "ours_legacy.pt"), ckpt);
+        var vgg = TorchCheckpoint.Read(Path.Combine(LpipsDir, "vgg.pth"));
+        TorchCheckpointWriter.Write(Path.Combine(dir, "ours_vgg_zip.pt"), vgg);
+    }
+}

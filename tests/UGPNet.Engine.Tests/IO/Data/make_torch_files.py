@@ -9,6 +9,7 @@ import collections
 import json
 import os
 import sys
+import zipfile
 
 import torch
 
@@ -83,6 +84,14 @@ def check(paths):
                 else:
                     print(f"{indent}{k}: {v!r}")
         show(obj, "  ")
+        if zipfile.is_zipfile(p):
+            bad = zipfile.ZipFile(p).testzip()
+            print("  zip CRC check:", "ok" if bad is None else f"BAD entry {bad}")
+        ref = build()
+        if isinstance(obj, dict) and obj.keys() == ref.keys():
+            same = expected(obj) == expected(ref) and all(
+                type(obj[k]) is type(ref[k]) and (isinstance(ref[k], dict) or obj[k] == ref[k]) for k in ref)
+            print("  identical to the torch.save original:", same)
 
 
 if __name__ == "__main__":
