@@ -88,22 +88,34 @@ public static class TorchCheckpoint
             var byteorder = zip.GetEntry(prefix + "byteorder");
             if (byteorder is not null)
             {
-                string order = Encoding.ASCII.GetString(ReadEntry(byteorder, 64, path)).Trim();
+                string order = Encoding.ASCII.GetString(ReadEntry(byteorder, 64, fs.Length, path)).Trim();
                 if (order != "little") throw Bad(path, $"byte order '{order}' is not supported (only little-endian)");
             }
 
             var hooks = new TorchHooks(path, legacy: false);
             object? root;
-            using (var ms = new MemoryStream(ReadEntry(pkl, MaxPickleBytes, path), writable: false))
+            using (var ms = new MemoryStream(ReadEntry(pkl, MaxPickleBytes, fs.Length, path), writable: false))
                 root = new Unpickler(ms, path, hooks).Load();
 
-            var storages = new ZipStorages(zip, prefix, path);
+            var storages = new ZipStorages(zip, prefix, fs.Length, path);
             return new Materializer(path, storages).Convert(root, "", 0);
         }
     }
 
-    private static byte[] ReadEntry(ZipArchiveEntry e, long limit, string path)
+    /// <summary>Rejects entries whose directory sizes cannot be true for this file, so a lying
+    /// central directory cannot make us allocate more than the data can justify.</summary>
+    private static void CheckEntrySize(ZipArchiveEntry e, long fileLength, string path)
     {
+        if (e.CompressedLength < 0 || e.Length < 0 || e.CompressedLength > fileLength)
+            throw Bad(path, $"zip entry '{e.FullName}' claims {e.CompressedLength} bytes but the file has only {fileLength} (truncated or corrupt)");
+        // Deflate cannot expand data by more than about 1032x; stored entries are exact.
+        if (e.Length > e.CompressedLength * 1100L + 1024)
+            throw Bad(path, $"zip entry '{e.FullName}' claims an impossible size {e.Length} for {e.CompressedLength} stored bytes");
+    }
+
+    private static byte[] ReadEntry(ZipArchiveEntry e, long limit, long fileLength, string path)
+    {
+        CheckEntrySize(e, fileLength, path);
         if (e.Length > limit) throw Bad(path, $"zip entry '{e.FullName}' is {e.Length} bytes, more than the limit of {limit}");
         var buf = new byte[e.Length];
         using var s = e.Open();
@@ -112,10 +124,14 @@ public static class TorchCheckpoint
         return buf;
     }
 
-    private sealed class ZipStorages(ZipArchive zip, string prefix, string path) : IStorageSource
+    private sealed class ZipStorages(ZipArchive zip, string prefix, long fileLength, string path) : IStorageSource
     {
-        private ZipArchiveEntry Entry(StorageRef s) =>
-            zip.GetEntry(prefix + "data/" + s.RootKey) ?? throw Bad(path, $"storage '{s.RootKey}' is missing from the archive");
+        private ZipArchiveEntry Entry(StorageRef s)
+        {
+            var e = zip.GetEntry(prefix + "data/" + s.RootKey) ?? throw Bad(path, $"storage '{s.RootKey}' is missing from the archive");
+            CheckEntrySize(e, fileLength, path);
+            return e;
+        }
 
         public long RootNumel(StorageRef s)
         {
@@ -457,6 +473,12 @@ internal sealed class Materializer(string path, IStorageSource storages)
         if (maxIndex >= viewNumel)
             throw Bad($"{what} (offset {t.Offset}, size [{string.Join(",", t.Size)}], stride [{string.Join(",", t.Stride)}]) reads element {maxIndex} of storage '{s.RootKey}' which holds only {viewNumel}");
 
+        // Overlapping strides (e.g. expanded tensors, stride 0) could turn a tiny storage into a huge
+        // dense array; torch keeps such tensors as views, we would have to materialise them.
+        long span = maxIndex - t.Offset + 1;
+        if (count > Math.Max(16 * span, 1L << 24))
+            throw Bad($"{what} has {count} elements over only {span} storage elements (overlapping strides); refusing to expand it");
+
         var data = new float[count];
         bool contiguous = true;
         long expect = 1;
@@ -473,7 +495,6 @@ internal sealed class Materializer(string path, IStorageSource storages)
             return new NamedArray(name, s.DType, t.Size, data);
         }
 
-        long span = maxIndex - t.Offset + 1;
         if (span > DTypes.MaxElements) throw Bad($"{what} spans too much of its storage");
         var src = new float[span];
         using (var st = storages.OpenAt(s, s.ViewOffset + t.Offset))

@@ -353,26 +353,56 @@ public class TorchCheckpointTests
         }
     }
 
+    /// <summary>A zip checkpoint {"x": tensor} with the given storage and view.</summary>
+    private static void WriteSingleTensorZip(string path, int storageBytes, long numel, long offset, long[] size, long[] stride)
+    {
+        var w = new PickleWriter().Proto(2).Global("collections", "OrderedDict").EmptyTuple().Reduce().Mark()
+            .String("x").Global("torch._utils", "_rebuild_tensor_v2").Mark()
+            .Mark().String("storage").Global("torch", "FloatStorage").String("0").String("cpu").Int(numel).Tuple().BinPersId()
+            .Int(offset).IntTuple(size).IntTuple(stride).Bool(false).Global("collections", "OrderedDict").EmptyTuple().Reduce()
+            .Tuple().Reduce().SetItems().Stop();
+        using var fs = File.Create(path);
+        var zip = new StoredZipWriter(fs);
+        zip.AddEntry("archive/data.pkl", w.ToArray());
+        var data = new byte[storageBytes];
+        for (int i = 0; i < storageBytes / 4; i++) BinaryPrimitives.WriteSingleLittleEndian(data.AsSpan(4 * i), i);
+        zip.AddEntry("archive/data/0", data);
+        zip.AddEntry("archive/version", Encoding.ASCII.GetBytes("3\n"));
+        zip.Finish();
+    }
+
+    [Fact]
+    public void ReadsStridedViewWithOffset()
+    {
+        using var tmp = new TempDir();
+        string path = tmp.File("view.pt");
+        WriteSingleTensorZip(path, 4 * 20, 20, 3, [2, 3], [1, 5]); // elements 3,8,13 / 4,9,14
+        var x = Assert.IsType<NamedArray>(TorchCheckpoint.Read(path)["x"]);
+        Assert.Equal([3f, 8f, 13f, 4f, 9f, 14f], x.Data);
+    }
+
     [Fact]
     public void RefusesTensorReadingOutsideItsStorage()
     {
         using var tmp = new TempDir();
         string path = tmp.File("oob.pt");
-        // A tensor of 100 elements over a storage that claims (and holds) 3.
-        var w = new PickleWriter().Proto(2).Global("collections", "OrderedDict").EmptyTuple().Reduce().Mark()
-            .String("x").Global("torch._utils", "_rebuild_tensor_v2").Mark()
-            .Mark().String("storage").Global("torch", "FloatStorage").String("0").String("cpu").Int(3).Tuple().BinPersId()
-            .Int(0).IntTuple([100]).IntTuple([1]).Bool(false).Global("collections", "OrderedDict").EmptyTuple().Reduce()
-            .Tuple().Reduce().SetItems().Stop();
-        using (var fs = File.Create(path))
-        {
-            var zip = new StoredZipWriter(fs);
-            zip.AddEntry("archive/data.pkl", w.ToArray());
-            zip.AddEntry("archive/data/0", new byte[12]);
-            zip.AddEntry("archive/version", Encoding.ASCII.GetBytes("3\n"));
-            zip.Finish();
-        }
+        WriteSingleTensorZip(path, 12, 3, 0, [100], [1]);
         AssertBad(path, () => TorchCheckpoint.Read(path), "'x'", "storage");
+        WriteSingleTensorZip(path, 12, 3, 2, [2], [1]);
+        AssertBad(path, () => TorchCheckpoint.Read(path), "'x'", "reads element 3");
+        WriteSingleTensorZip(path, 12, 3, 0, [2, 2], [1]);
+        AssertBad(path, () => TorchCheckpoint.Read(path), "2 dims but stride has 1");
+    }
+
+    [Fact]
+    public void RefusesExpandingOverlappingStrides()
+    {
+        using var tmp = new TempDir();
+        string path = tmp.File("expand.pt");
+        WriteSingleTensorZip(path, 4 * 16384, 16384, 0, [8192, 8192], [1, 1]);
+        AssertBad(path, () => TorchCheckpoint.Read(path), "overlapping strides");
+        WriteSingleTensorZip(path, 4, 1, 0, [1L << 40], [0]);
+        AssertBad(path, () => TorchCheckpoint.Read(path), "'x'");
     }
 
     [Fact]
