@@ -67,6 +67,7 @@ public class TorchCheckpointTests
 
     [Theory]
     [InlineData("torch_zip.pt")]
+    [InlineData("torch_zip_proto4.pt")]
     [InlineData("torch_legacy.pt")]
     public void ReadsTorchSaveOutputExactly(string file)
     {
@@ -403,6 +404,28 @@ public class TorchCheckpointTests
         AssertBad(path, () => TorchCheckpoint.Read(path), "overlapping strides");
         WriteSingleTensorZip(path, 4, 1, 0, [1L << 40], [0]);
         AssertBad(path, () => TorchCheckpoint.Read(path), "'x'");
+    }
+
+    [Fact]
+    public void ReadsLegacyStorageViews()
+    {
+        // Old torch saved storage views as ('storage', cls, root_key, location, root_size, (view_key, offset, size)).
+        using var tmp = new TempDir();
+        string path = tmp.File("views.pth");
+        var main = new PickleWriter().Proto(2).EmptyDict().Mark()
+            .String("v").Global("torch._utils", "_rebuild_tensor").Mark()
+            .Mark().String("storage").Global("torch", "DoubleStorage").String("root").String("cpu").Int(10)
+                .Mark().String("view").Int(4).Int(3).Tuple().Tuple().BinPersId()
+            .Int(1).IntTuple([2]).IntTuple([1]).Tuple().Reduce()
+            .SetItems().Stop();
+        var keys = new PickleWriter().Proto(2).EmptyList().Mark().String("root").Appends().Stop();
+        var storage = new byte[8 + 80];
+        BinaryPrimitives.WriteInt64LittleEndian(storage, 10);
+        for (int i = 0; i < 10; i++) BinaryPrimitives.WriteDoubleLittleEndian(storage.AsSpan(8 + 8 * i), i * 1.5);
+        WriteLegacyWithPickle(path, [.. main.ToArray(), .. keys.ToArray(), .. storage]);
+        var v = Assert.IsType<NamedArray>(TorchCheckpoint.Read(path)["v"]);
+        Assert.Equal("F64", v.DType);
+        Assert.Equal([7.5f, 9f], v.Data); // root elements 5 and 6: view offset 4 + tensor offset 1
     }
 
     [Fact]

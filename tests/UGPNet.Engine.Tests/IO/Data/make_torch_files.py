@@ -1,6 +1,6 @@
 """Generates the small PyTorch checkpoints used by TorchCheckpointTests.
 
-    python3 make_torch_files.py            # write torch_zip.pt, torch_legacy.pt, torch_expected.json
+    python3 make_torch_files.py            # write torch_zip.pt, torch_zip_proto4.pt, torch_legacy.pt, torch_expected.json
     python3 make_torch_files.py check F..  # torch.load files written by our C# writers and print them
 
 Only used to produce test data; the engine never runs Python.
@@ -65,6 +65,8 @@ def main():
     obj = build()
     torch.save(obj, os.path.join(HERE, "torch_zip.pt"))
     torch.save(obj, os.path.join(HERE, "torch_legacy.pt"), _use_new_zipfile_serialization=False)
+    # Protocol 4 exercises FRAME, MEMOIZE, SHORT_BINUNICODE and STACK_GLOBAL.
+    torch.save(obj, os.path.join(HERE, "torch_zip_proto4.pt"), pickle_protocol=4)
     with open(os.path.join(HERE, "torch_expected.json"), "w") as f:
         json.dump({"torch": torch.__version__, "arrays": expected(obj)}, f, indent=1)
     print("wrote files with torch", torch.__version__)
