@@ -110,6 +110,14 @@ public static class OpCatalog
             t => E.BatchNorm2d(t[0], t[1], t[2].Abs() + 0.5f, t[3], t[4], training: false),
             r => Ref.BatchNorm2dEval(r[0], r[1], Ref.AddScalar(Ref.Abs(r[2]), 0.5), r[3], r[4])) { Constant = [1, 2] };
         yield return new("instance_norm_affine", [[2, 3, 5, 7], [3], [3]], t => E.InstanceNorm2d(t[0], t[1], t[2]), r => Ref.InstanceNorm2d(r[0], r[1], r[2]));
+        // ---- StyleGAN2 compositions
+        yield return new("fused_leaky_relu", [[2, 3, 4, 5], [3]], t => E.FusedLeakyRelu(t[0], t[1]), r => Ref.FusedLeakyRelu(r[0], r[1]));
+        yield return new("minibatch_stddev_g4", [[8, 6, 3, 2]], t => t[0].MinibatchStdDev(4), r => Ref.MinibatchStdDev(r[0], 4));
+        yield return new("minibatch_stddev_g2_f2", [[2, 4, 3, 3]], t => t[0].MinibatchStdDev(4, 2), r => Ref.MinibatchStdDev(r[0], 4, 2));
+        yield return new("upfirdn_blur", [[2, 3, 6, 5], [4, 4]], t => t[0].Upfirdn2d(t[1], pad: (2, 1, 2, 1)), r => Ref.Upfirdn2d(r[0], r[1], pad: (2, 1, 2, 1))) { Constant = [1] };
+        yield return new("upfirdn_up2", [[1, 2, 4, 3], [4, 4]], t => t[0].Upfirdn2d(t[1], up: 2, pad: (2, 1, 2, 1)), r => Ref.Upfirdn2d(r[0], r[1], up: 2, pad: (2, 1, 2, 1))) { Constant = [1] };
+        yield return new("upfirdn_down2", [[1, 2, 8, 7], [4, 4]], t => t[0].Upfirdn2d(t[1], down: 2, pad: (1, 1, 1, 1)), r => Ref.Upfirdn2d(r[0], r[1], down: 2, pad: (1, 1, 1, 1))) { Constant = [1] };
+        yield return new("upfirdn_negative_pad", [[1, 1, 7, 6], [3, 3]], t => t[0].Upfirdn2d(t[1], up: 2, pad: (-1, 0, 1, -2)), r => Ref.Upfirdn2d(r[0], r[1], up: 2, pad: (-1, 0, 1, -2))) { Constant = [1] };
         yield return new("dropout_eval_is_identity", [[4, 9]], t => t[0].Dropout(0.5f, training: false), r => r[0]);
     }
 
