@@ -12,6 +12,9 @@ namespace UGPNet.Kernels.Cpu;
 /// </summary>
 internal static unsafe class DepthwiseConv2d
 {
+    /// <summary>Output size from which the 3x3 kernels use non-temporal stores.</summary>
+    private const long StreamBytes = 8L << 20;
+
     /// <summary>Runs body(i) for i in [0, count): in parallel when the total work is worth it.</summary>
     private static void For(int count, double workPerItem, Action<int> body)
     {
@@ -26,6 +29,8 @@ internal static unsafe class DepthwiseConv2d
         int coutG = g.CoutPerGroup;
         bool k3 = g.KH == 3 && g.KW == 3 && g.DilH == 1 && g.DilW == 1;
         bool fast = k3 && ((g.StrideH == 1 && g.StrideW == 1) || (g.StrideH == 2 && g.StrideW == 2 && Avx2.IsSupported));
+        // Outputs far larger than the caches are streamed past them (non-temporal stores), like a large memcpy does.
+        bool stream = Avx.IsSupported && g.OutputLength * sizeof(float) >= StreamBytes;
         For(g.N * g.Cout, (double)g.OutH * g.OutW * g.KH * g.KW, idx =>
         {
             int n = idx / geo.Cout, co = idx % geo.Cout, ci = co / coutG;
@@ -33,14 +38,14 @@ internal static unsafe class DepthwiseConv2d
             float* ys = (float*)yp + ((long)n * geo.Cout + co) * geo.OutH * geo.OutW;
             float* ws = (float*)wp + (long)co * geo.KH * geo.KW;
             float b = bp != 0 ? ((float*)bp)[co] : 0f;
-            if (fast) Plane3x3(geo, xs, ws, b, ys);
+            if (fast) Plane3x3(geo, xs, ws, b, ys, stream);
             else PlaneGeneric(geo, xs, ws, b, ys);
         });
     }
 
     /// <summary>3x3, dilation 1, stride 1 or 2, on a zero-padded copy of the plane (L2-resident scratch).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Plane3x3(in Conv2dGeometry g, float* x, float* w, float bias, float* y)
+    private static void Plane3x3(in Conv2dGeometry g, float* x, float* w, float bias, float* y, bool stream)
     {
         int H = g.H, W = g.W, OH = g.OutH, OW = g.OutW, s = g.StrideH;
         int Hp = Math.Max(H + 2 * g.PadH, (OH - 1) * s + 3), Wp = W + 2 * g.PadW;
@@ -67,6 +72,16 @@ internal static unsafe class DepthwiseConv2d
             int ow = 0;
             if (s == 1)
             {
+                if (stream)
+                {
+                    for (; ow < OW && ((nint)(yr + ow) & 31) != 0; ow++)
+                    {
+                        float acc = bias + r0[ow] * w0 + r0[ow + 1] * w1 + r0[ow + 2] * w2;
+                        acc += r1[ow] * w3 + r1[ow + 1] * w4 + r1[ow + 2] * w5;
+                        acc += r2[ow] * w6 + r2[ow + 1] * w7 + r2[ow + 2] * w8;
+                        yr[ow] = acc;
+                    }
+                }
                 for (; ow + 8 <= OW; ow += 8)
                 {
                     var a0 = Vector256.FusedMultiplyAdd(Vector256.Load(r0 + ow), v0, vb);
@@ -78,7 +93,8 @@ internal static unsafe class DepthwiseConv2d
                     a0 = Vector256.FusedMultiplyAdd(Vector256.Load(r0 + ow + 2), v2, a0);
                     a1 = Vector256.FusedMultiplyAdd(Vector256.Load(r1 + ow + 2), v5, a1);
                     a2 = Vector256.FusedMultiplyAdd(Vector256.Load(r2 + ow + 2), v8, a2);
-                    (a0 + a1 + a2).Store(yr + ow);
+                    if (stream) Avx.StoreAlignedNonTemporal(yr + ow, a0 + a1 + a2);
+                    else (a0 + a1 + a2).Store(yr + ow);
                 }
                 for (; ow < OW; ow++)
                 {
@@ -117,6 +133,7 @@ internal static unsafe class DepthwiseConv2d
                 }
             }
         }
+        if (stream) Sse.StoreFence();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
