@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace UGPNet.Kernels.Cpu;
 
@@ -26,6 +27,15 @@ internal static class ConvIndex
 /// </summary>
 internal readonly unsafe struct Im2colPackB : IGemmPackB
 {
+    /// <summary>p[0], p[2], ..., p[14].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Evens(float* p)
+    {
+        var lo = Avx.LoadVector256(p);
+        var hi = Avx.LoadVector256(p + 8);
+        return Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+    }
+
     private readonly float* _x;
     private readonly int _h, _w, _ow, _kh, _kw, _sh, _sw, _ph, _pw, _dh, _dw;
 
@@ -68,6 +78,11 @@ internal readonly unsafe struct Im2colPackB : IGemmPackB
                         {
                             Vector256.Load(src + ix0).Store(d);
                             Vector256.Load(src + ix0 + 8).Store(d + 8);
+                        }
+                        else if (_sw == 2 && Avx2.IsSupported && ix0 >= 0 && ix0 + 2 * NR <= W)
+                        {
+                            Evens(src + ix0).Store(d);
+                            Evens(src + ix0 + 16).Store(d + 8);
                         }
                         else
                         {

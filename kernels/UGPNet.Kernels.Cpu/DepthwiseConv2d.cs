@@ -158,6 +158,12 @@ internal static unsafe class DepthwiseConv2d
     private static void PlaneGeneric(in Conv2dGeometry g, float* x, float* w, float bias, float* y)
     {
         int H = g.H, W = g.W, OH = g.OutH, OW = g.OutW, sw = g.StrideW;
+        float* split = null;
+        if (sw > 1)
+        {
+            split = GemmScratch.Current.Conv((long)H * sw * PhaseLength(W, sw));
+            SplitPhases(x, H, W, sw, split);
+        }
         for (int oh = 0; oh < OH; oh++)
         {
             float* yr = y + (long)oh * OW;
@@ -172,11 +178,59 @@ internal static unsafe class DepthwiseConv2d
                     float wv = w[ky * g.KW + kx];
                     int ix0 = kx * g.DilW - g.PadW;
                     ConvIndex.Valid(ix0, sw, OW, W, out int lo, out int hi);
-                    if (sw == 1) Axpy(wv, xr + ix0 + lo, yr + lo, hi - lo);
-                    else for (int q = lo, ix = ix0 + lo * sw; q < hi; q++, ix += sw) yr[q] += wv * xr[ix];
+                    if (hi <= lo) continue;
+                    float* xa = sw == 1 ? xr + ix0 : PhaseRow(split, iy, W, sw, ix0, lo);
+                    Axpy(wv, xa + lo, yr + lo, hi - lo);
                 }
             }
         }
+    }
+
+    /// <summary>Row length of a plane split into <paramref name="sw"/> column phases (column ix at phase ix % sw, index ix / sw).</summary>
+    private static int PhaseLength(int W, int sw) => (W + sw - 1) / sw;
+
+    /// <summary>dst row (iy, phase) at dst + (iy*sw + phase)*len holds src[iy, phase + j*sw]: strided columns become contiguous.</summary>
+    private static void SplitPhases(float* src, int H, int W, int sw, float* dst)
+    {
+        int len = PhaseLength(W, sw);
+        for (int iy = 0; iy < H; iy++)
+        {
+            float* sr = src + (long)iy * W;
+            for (int ph = 0; ph < sw; ph++)
+            {
+                float* d = dst + ((long)iy * sw + ph) * len;
+                int j = 0;
+                for (int ix = ph; ix < W; ix += sw, j++) d[j] = sr[ix];
+                for (; j < len; j++) d[j] = 0f;
+            }
+        }
+    }
+
+    /// <summary>Inverse of <see cref="SplitPhases"/>.</summary>
+    private static void MergePhases(float* src, int H, int W, int sw, float* dst)
+    {
+        int len = PhaseLength(W, sw);
+        for (int iy = 0; iy < H; iy++)
+        {
+            float* dr = dst + (long)iy * W;
+            for (int ph = 0; ph < sw; ph++)
+            {
+                float* s = src + ((long)iy * sw + ph) * len;
+                int j = 0;
+                for (int ix = ph; ix < W; ix += sw, j++) dr[ix] = s[j];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Pointer p such that p[q] is column ix0 + q*sw of row iy (valid for q in [lo, hi)), in a phase-split plane.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* PhaseRow(float* split, int iy, int W, int sw, int ix0, int lo)
+    {
+        int first = ix0 + lo * sw; // >= 0
+        int ph = first % sw, idx = first / sw;
+        return split + ((long)iy * sw + ph) * PhaseLength(W, sw) + idx - lo;
     }
 
     /// <summary>y[i] += a * x[i].</summary>
@@ -201,7 +255,9 @@ internal static unsafe class DepthwiseConv2d
             int n = idx / geo.Cin, ci = idx % geo.Cin;
             int H = geo.H, W = geo.W, OH = geo.OutH, OW = geo.OutW, sw = geo.StrideW;
             float* gxs = (float*)gxp + ((long)n * geo.Cin + ci) * H * W;
-            new Span<float>(gxs, H * W).Clear();
+            // strided: accumulate into a phase-split plane (contiguous vector updates), merged at the end
+            float* acc = sw == 1 ? gxs : GemmScratch.Current.Conv((long)H * sw * PhaseLength(W, sw));
+            new Span<float>(acc, sw == 1 ? H * W : H * sw * PhaseLength(W, sw)).Clear();
             for (int o = 0; o < coutG; o++)
             {
                 int co = ci * coutG + o;
@@ -214,18 +270,19 @@ internal static unsafe class DepthwiseConv2d
                     {
                         int iy = oh * geo.StrideH - geo.PadH + ky * geo.DilH;
                         if ((uint)iy >= (uint)H) continue;
-                        float* gxr = gxs + (long)iy * W;
                         for (int kx = 0; kx < geo.KW; kx++)
                         {
                             float wv = ws[ky * geo.KW + kx];
                             int ix0 = kx * geo.DilW - geo.PadW;
                             ConvIndex.Valid(ix0, sw, OW, W, out int lo, out int hi);
-                            if (sw == 1) Axpy(wv, gyr + lo, gxr + ix0 + lo, hi - lo);
-                            else for (int q = lo, ix = ix0 + lo * sw; q < hi; q++, ix += sw) gxr[ix] += wv * gyr[q];
+                            if (hi <= lo) continue;
+                            float* da = sw == 1 ? acc + (long)iy * W + ix0 : PhaseRow(acc, iy, W, sw, ix0, lo);
+                            Axpy(wv, gyr + lo, da + lo, hi - lo);
                         }
                     }
                 }
             }
+            if (sw > 1) MergePhases(acc, H, W, sw, gxs);
         });
     }
 
@@ -251,6 +308,12 @@ internal static unsafe class DepthwiseConv2d
         {
             float* xs = x + ((long)n * g.Cin + ci) * H * W;
             float* gys = gy + ((long)n * g.Cout + co) * OH * OW;
+            float* split = null;
+            if (sw > 1)
+            {
+                split = GemmScratch.Current.Conv((long)H * sw * PhaseLength(W, sw));
+                SplitPhases(xs, H, W, sw, split);
+            }
             for (int oh = 0; oh < OH; oh++)
             {
                 float* gyr = gys + (long)oh * OW;
@@ -264,9 +327,9 @@ internal static unsafe class DepthwiseConv2d
                         int tap = ky * g.KW + kx;
                         int ix0 = kx * g.DilW - g.PadW;
                         ConvIndex.Valid(ix0, sw, OW, W, out int lo, out int hi);
-                        if (sw == 1)
+                        if (hi > lo)
                         {
-                            float* xa = xr + ix0;
+                            float* xa = sw == 1 ? xr + ix0 : PhaseRow(split, iy, W, sw, ix0, lo);
                             var a = acc[tap];
                             int q = lo;
                             for (; q + 8 <= hi; q += 8)
@@ -274,12 +337,6 @@ internal static unsafe class DepthwiseConv2d
                             acc[tap] = a;
                             float t = tail[tap];
                             for (; q < hi; q++) t += gyr[q] * xa[q];
-                            tail[tap] = t;
-                        }
-                        else
-                        {
-                            float t = tail[tap];
-                            for (int q = lo, ix = ix0 + lo * sw; q < hi; q++, ix += sw) t += gyr[q] * xr[ix];
                             tail[tap] = t;
                         }
                     }

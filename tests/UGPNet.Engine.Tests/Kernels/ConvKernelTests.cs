@@ -93,6 +93,9 @@ public class ConvKernelTests
         G(2, 3, 6, 19, 3, 3, 3, 1, 1, 0, 0, 1, 1, 3),     // depthwise pad 0
         G(2, 3, 9, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 3),      // depthwise, multiplier 2
         G(1, 4, 14, 12, 4, 5, 5, 1, 1, 4, 4, 2, 2, 4),    // depthwise 5x5 dilation 2
+        G(1, 4, 17, 29, 8, 5, 5, 2, 3, 2, 1, 1, 2, 4),    // depthwise multiplier 2, strides 2x3, dilation 1x2
+        G(2, 1, 13, 15, 3, 3, 3, 3, 2, 1, 0, 1, 1, 1),    // one input channel, strides 3x2
+        G(1, 3, 9, 40, 3, 3, 3, 2, 2, 1, 1, 1, 1, 3),     // depthwise 3x3 s2, vector path with tail
         G(3, 8, 8, 10, 5, 2, 2, 2, 2, 0, 0, 1, 1, 1),     // 2x2 stride 2 downsampling
         G(2, 7, 5, 9, 11, 1, 1, 1, 1, 0, 0, 1, 1, 1),     // pointwise
         G(1, 6, 6, 8, 4, 1, 1, 2, 2, 0, 0, 1, 1, 2),      // 1x1 stride 2, groups
