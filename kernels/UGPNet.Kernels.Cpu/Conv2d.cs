@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace UGPNet.Kernels.Cpu;
@@ -81,6 +82,7 @@ public static unsafe class Conv2d
     /// <summary>Many independent (image, group) items: one item per task, sequential GEMMs. Otherwise parallel GEMMs.</summary>
     private static bool OuterParallel(int items) => GemmCore.MaxThreads > 1 && items >= GemmCore.MaxThreads;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ForwardCore(in Conv2dGeometry g, float* x, float* w, float* bias, float* y)
     {
         if (g.CinPerGroup == 1)
@@ -122,6 +124,7 @@ public static unsafe class Conv2d
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void BackwardInputCore(in Conv2dGeometry g, float* gy, float* w, float* gx)
     {
         int G = g.Groups, cinG = g.CinPerGroup, coutG = g.CoutPerGroup;
@@ -212,6 +215,7 @@ public static unsafe class Conv2d
         else for (int i = 0; i < items; i++) general(i);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void BackwardWeightCore(in Conv2dGeometry g, float* x, float* gy, float* gw)
     {
         if (g.CinPerGroup == 1)

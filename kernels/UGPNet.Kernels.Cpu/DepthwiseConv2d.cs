@@ -190,12 +190,29 @@ internal static unsafe class DepthwiseConv2d
     private static int PhaseLength(int W, int sw) => (W + sw - 1) / sw;
 
     /// <summary>dst row (iy, phase) at dst + (iy*sw + phase)*len holds src[iy, phase + j*sw]: strided columns become contiguous.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SplitPhases(float* src, int H, int W, int sw, float* dst)
     {
         int len = PhaseLength(W, sw);
         for (int iy = 0; iy < H; iy++)
         {
             float* sr = src + (long)iy * W;
+            if (sw == 2 && Avx2.IsSupported)
+            {
+                float* de = dst + (long)iy * 2 * len, dd = de + len;
+                int j = 0;
+                for (; 2 * j + 16 <= W; j += 8)
+                {
+                    Deinterleave(sr + 2 * j, out var e, out var o);
+                    e.Store(de + j); o.Store(dd + j);
+                }
+                for (; j < len; j++)
+                {
+                    de[j] = 2 * j < W ? sr[2 * j] : 0f;
+                    dd[j] = 2 * j + 1 < W ? sr[2 * j + 1] : 0f;
+                }
+                continue;
+            }
             for (int ph = 0; ph < sw; ph++)
             {
                 float* d = dst + ((long)iy * sw + ph) * len;
@@ -207,12 +224,29 @@ internal static unsafe class DepthwiseConv2d
     }
 
     /// <summary>Inverse of <see cref="SplitPhases"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MergePhases(float* src, int H, int W, int sw, float* dst)
     {
         int len = PhaseLength(W, sw);
         for (int iy = 0; iy < H; iy++)
         {
             float* dr = dst + (long)iy * W;
+            if (sw == 2 && Avx2.IsSupported)
+            {
+                float* se = src + (long)iy * 2 * len, so = se + len;
+                int j = 0;
+                for (; 2 * j + 16 <= W; j += 8)
+                {
+                    var a = Avx.LoadVector256(se + j);
+                    var b = Avx.LoadVector256(so + j);
+                    var lo = Avx.UnpackLow(a, b);
+                    var hi = Avx.UnpackHigh(a, b);
+                    Avx.Store(dr + 2 * j, Avx.Permute2x128(lo, hi, 0x20));
+                    Avx.Store(dr + 2 * j + 8, Avx.Permute2x128(lo, hi, 0x31));
+                }
+                for (int ix = 2 * j; ix < W; ix++) dr[ix] = (ix & 1) == 0 ? se[ix >> 1] : so[ix >> 1];
+                continue;
+            }
             for (int ph = 0; ph < sw; ph++)
             {
                 float* s = src + ((long)iy * sw + ph) * len;
@@ -250,40 +284,43 @@ internal static unsafe class DepthwiseConv2d
         var geo = g;
         nint gyp = (nint)gy, wp = (nint)w, gxp = (nint)gx;
         int coutG = g.CoutPerGroup;
-        For(g.N * g.Cin, (double)coutG * g.OutH * g.OutW * g.KH * g.KW, idx =>
+        For(g.N * g.Cin, (double)coutG * g.OutH * g.OutW * g.KH * g.KW, idx => InputPlane(geo, (float*)gyp, (float*)wp, (float*)gxp, idx, coutG));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InputPlane(in Conv2dGeometry geo, float* gy, float* w, float* gx, int idx, int coutG)
+    {
+        int n = idx / geo.Cin, ci = idx % geo.Cin;
+        int H = geo.H, W = geo.W, OH = geo.OutH, OW = geo.OutW, sw = geo.StrideW;
+        float* gxs = gx + ((long)n * geo.Cin + ci) * H * W;
+        // strided: accumulate into a phase-split plane (contiguous vector updates), merged at the end
+        float* acc = sw == 1 ? gxs : GemmScratch.Current.Conv((long)H * sw * PhaseLength(W, sw));
+        new Span<float>(acc, sw == 1 ? H * W : H * sw * PhaseLength(W, sw)).Clear();
+        for (int o = 0; o < coutG; o++)
         {
-            int n = idx / geo.Cin, ci = idx % geo.Cin;
-            int H = geo.H, W = geo.W, OH = geo.OutH, OW = geo.OutW, sw = geo.StrideW;
-            float* gxs = (float*)gxp + ((long)n * geo.Cin + ci) * H * W;
-            // strided: accumulate into a phase-split plane (contiguous vector updates), merged at the end
-            float* acc = sw == 1 ? gxs : GemmScratch.Current.Conv((long)H * sw * PhaseLength(W, sw));
-            new Span<float>(acc, sw == 1 ? H * W : H * sw * PhaseLength(W, sw)).Clear();
-            for (int o = 0; o < coutG; o++)
+            int co = ci * coutG + o;
+            float* gys = gy + ((long)n * geo.Cout + co) * OH * OW;
+            float* ws = w + (long)co * geo.KH * geo.KW;
+            for (int oh = 0; oh < OH; oh++)
             {
-                int co = ci * coutG + o;
-                float* gys = (float*)gyp + ((long)n * geo.Cout + co) * OH * OW;
-                float* ws = (float*)wp + (long)co * geo.KH * geo.KW;
-                for (int oh = 0; oh < OH; oh++)
+                float* gyr = gys + (long)oh * OW;
+                for (int ky = 0; ky < geo.KH; ky++)
                 {
-                    float* gyr = gys + (long)oh * OW;
-                    for (int ky = 0; ky < geo.KH; ky++)
+                    int iy = oh * geo.StrideH - geo.PadH + ky * geo.DilH;
+                    if ((uint)iy >= (uint)H) continue;
+                    for (int kx = 0; kx < geo.KW; kx++)
                     {
-                        int iy = oh * geo.StrideH - geo.PadH + ky * geo.DilH;
-                        if ((uint)iy >= (uint)H) continue;
-                        for (int kx = 0; kx < geo.KW; kx++)
-                        {
-                            float wv = ws[ky * geo.KW + kx];
-                            int ix0 = kx * geo.DilW - geo.PadW;
-                            ConvIndex.Valid(ix0, sw, OW, W, out int lo, out int hi);
-                            if (hi <= lo) continue;
-                            float* da = sw == 1 ? acc + (long)iy * W + ix0 : PhaseRow(acc, iy, W, sw, ix0, lo);
-                            Axpy(wv, gyr + lo, da + lo, hi - lo);
-                        }
+                        float wv = ws[ky * geo.KW + kx];
+                        int ix0 = kx * geo.DilW - geo.PadW;
+                        ConvIndex.Valid(ix0, sw, OW, W, out int lo, out int hi);
+                        if (hi <= lo) continue;
+                        float* da = sw == 1 ? acc + (long)iy * W + ix0 : PhaseRow(acc, iy, W, sw, ix0, lo);
+                        Axpy(wv, gyr + lo, da + lo, hi - lo);
                     }
                 }
             }
-            if (sw > 1) MergePhases(acc, H, W, sw, gxs);
-        });
+        }
+        if (sw > 1) MergePhases(acc, H, W, sw, gxs);
     }
 
     /// <summary>Weight gradient: one task per output channel, images and rows in order, per-tap vector accumulators.</summary>
@@ -351,19 +388,24 @@ internal static unsafe class DepthwiseConv2d
     {
         var geo = g;
         nint gyp = (nint)gy, gbp = (nint)gb;
-        For(g.Cout, (double)g.N * g.OutH * g.OutW, co =>
+        For(g.Cout, (double)g.N * g.OutH * g.OutW, co => BiasChannel(geo, (float*)gyp, (float*)gbp, co));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BiasChannel(in Conv2dGeometry geo, float* gy, float* gb, int co)
+    {
         {
             int ohw = geo.OutH * geo.OutW;
             var acc = Vector256<float>.Zero;
             float tail = 0f;
             for (int n = 0; n < geo.N; n++)
             {
-                float* p = (float*)gyp + ((long)n * geo.Cout + co) * ohw;
+                float* p = gy + ((long)n * geo.Cout + co) * ohw;
                 int i = 0;
                 for (; i + 8 <= ohw; i += 8) acc += Vector256.Load(p + i);
                 for (; i < ohw; i++) tail += p[i];
             }
-            ((float*)gbp)[co] = Vector256.Sum(acc) + tail;
-        });
+            gb[co] = Vector256.Sum(acc) + tail;
+        }
     }
 }

@@ -94,6 +94,7 @@ internal static unsafe class GemmCore
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScaleRows(int m, int n, float* c, int ldc, float beta, float* rowBias)
     {
         for (int i = 0; i < m; i++)
@@ -341,6 +342,7 @@ internal readonly unsafe struct PrepackedA : IGemmPackA
     public static long Size(int m, int k) => (long)((m + GemmCore.MR - 1) / GemmCore.MR) * GemmCore.MR * k;
 
     /// <summary>Packs row-major a[m x k] (row stride lda) into <paramref name="dst"/> (length Size(m, k)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackInto(float* a, int lda, int m, int k, float* dst)
     {
         const int MR = GemmCore.MR;
