@@ -80,7 +80,11 @@ public static unsafe class Conv2d
         g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
 
     /// <summary>Many independent (image, group) items: one item per task, sequential GEMMs. Otherwise parallel GEMMs.</summary>
-    private static bool OuterParallel(int items) => GemmCore.MaxThreads > 1 && items >= GemmCore.MaxThreads;
+    private static bool OuterParallel(int items)
+    {
+        int t = GemmCore.MaxThreads;
+        return t > 1 && (items % t == 0 || items >= 4 * t);   // otherwise the last round leaves threads idle
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ForwardCore(in Conv2dGeometry g, float* x, float* w, float* bias, float* y)
