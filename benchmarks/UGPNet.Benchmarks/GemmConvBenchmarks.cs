@@ -125,27 +125,12 @@ public sealed class GemmConvFigures : IQuickFigures
             Action fwd = () => Conv2d.Forward(g, x, w, default, y);
             double t = QuickRunner.MedianSeconds(fwd, reps: 9, warmup: 2);
             yield return ($"{name}_fwd", bytes / t / 1e9, "GB/s");
-            yield return ($"{name}_fwd_vs_memcopy", 100 * PairedRatio(fwd, bytes, () => memCopy.AsSpan().CopyTo(memCopyDst), copyBytes), "% of memcopy GB/s");
+            yield return ($"{name}_fwd_vs_memcopy", 100 * QuickRunner.PairedRatio(fwd, bytes, () => memCopy.AsSpan().CopyTo(memCopyDst), copyBytes), "% of memcopy GB/s");
             t = QuickRunner.MedianSeconds(() => Conv2d.BackwardInput(g, gy, w, gx), reps: 5, warmup: 1);
             yield return ($"{name}_bwd_input", bytes / t / 1e9, "GB/s");
             t = QuickRunner.MedianSeconds(() => Conv2d.BackwardWeight(g, x, gy, gw), reps: 5, warmup: 1);
             yield return ($"{name}_bwd_weight", bytes / t / 1e9, "GB/s");
         }
-    }
-
-    /// <summary>Median over rounds of (bytesA/timeA) / (bytesB/timeB), A and B timed back to back in each round.</summary>
-    private static double PairedRatio(Action a, double bytesA, Action b, double bytesB, int rounds = 9)
-    {
-        a(); b();
-        var ratios = new double[rounds];
-        for (int i = 0; i < rounds; i++)
-        {
-            double ta = QuickRunner.MedianSeconds(a, reps: 1, warmup: 0);
-            double tb = QuickRunner.MedianSeconds(b, reps: 1, warmup: 0);
-            ratios[i] = (bytesA / ta) / (bytesB / tb);
-        }
-        Array.Sort(ratios);
-        return ratios[rounds / 2];
     }
 
     private static IEnumerable<(string, double, string)> ConvFigures(string name, Conv2dGeometry g, int reps)
