@@ -99,14 +99,14 @@ public sealed class ResNet18 : Module, IFeatureExtractor
         if (rgb01.Rank != 4 || rgb01.Shape[1] != 3) throw new ShapeException("resnet18", $"input {Shape.Format(rgb01.Shape)} must be [N, 3, H, W]");
         if (InputConvention == ResNetInput.TorchvisionImageNet)
         {
-            using var m = Tensor.FromArray(_channelMean, [1, 3, 1, 1]);
-            using var s = Tensor.FromArray(_channelStd, [1, 3, 1, 1]);
+            var m = Tensor.FromArray(_channelMean, [1, 3, 1, 1]);
+            var s = Tensor.FromArray(_channelStd, [1, 3, 1, 1]);
             return (rgb01 - m) / s;
         }
         var bgr = Tensor.Concat([rgb01.Narrow(1, 2, 1), rgb01.Narrow(1, 1, 1), rgb01.Narrow(1, 0, 1)], 1) * 255f;
         if (_meanImage != null && rgb01.Shape[2] == _meanImage.Shape[2] && rgb01.Shape[3] == _meanImage.Shape[3])
             return bgr - _meanImage;
-        using var mean = Tensor.FromArray(_channelMean, [1, 3, 1, 1]);
+        var mean = Tensor.FromArray(_channelMean, [1, 3, 1, 1]);
         return bgr - mean;
     }
 

@@ -26,8 +26,8 @@ public sealed class ContextualLoss(Func<Tensor, Tensor> features, int patchSize,
         if (vgg19.Taps[^1] != 17) throw new ArgumentException("the VGG19 trunk must end at relu3_4 (index 17)");
         return x =>
         {
-            using var mean = Tensor.FromArray([0.485f, 0.456f, 0.406f], [1, 3, 1, 1], x.Backend);
-            using var std = Tensor.FromArray([0.229f, 0.224f, 0.225f], [1, 3, 1, 1], x.Backend);
+            var mean = Tensor.FromArray([0.485f, 0.456f, 0.406f], [1, 3, 1, 1], x.Backend);
+            var std = Tensor.FromArray([0.229f, 0.224f, 0.225f], [1, 3, 1, 1], x.Backend);
             return vgg19.Features((x - mean) / std)[^1];
         };
     }

@@ -65,8 +65,8 @@ public sealed class Lpips : IDisposable
     /// <summary>(x − shift)/scale per channel, x in [−1, 1].</summary>
     public static Tensor ScalingLayer(Tensor x)
     {
-        using var shift = Tensor.FromArray(Shift, [1, 3, 1, 1], x.Backend);
-        using var scale = Tensor.FromArray(Scale, [1, 3, 1, 1], x.Backend);
+        var shift = Tensor.FromArray(Shift, [1, 3, 1, 1], x.Backend);
+        var scale = Tensor.FromArray(Scale, [1, 3, 1, 1], x.Backend);
         return (x - shift) / scale;
     }
 
