@@ -52,7 +52,8 @@ public enum ResNetInput
 /// the ML.NET featurizer package. Frozen and in eval mode. Input to <see cref="Features"/> and <see cref="Pooled"/>:
 /// RGB in [0,1]; the input normalisation the weights need is applied inside.
 /// The stage taps are relu(bn1(conv1)) (64 ch, /2), layer1 (64, /4), layer2 (128, /8), layer3 (256, /16),
-/// layer4 (512, /32).
+/// layer4 (512, /32). Note: the ML.NET/CNTK "ResNet18" has three blocks in layer4 (9 residual blocks, 15.9M
+/// parameters without a classifier) where torchvision's has two; <see cref="Blocks"/> records which.
 /// </summary>
 public sealed class ResNet18 : Module, IFeatureExtractor
 {
@@ -71,8 +72,13 @@ public sealed class ResNet18 : Module, IFeatureExtractor
     private float[] _channelMean = [0.485f, 0.456f, 0.406f];
     private float[] _channelStd = [0.229f, 0.224f, 0.225f];
 
-    public ResNet18(bool withClassifier = false)
+    /// <summary>Blocks per stage: torchvision's ResNet18 has 2, 2, 2, 2; the CNTK model in the ML.NET package has 2, 2, 2, 3.</summary>
+    public int[] Blocks { get; }
+
+    public ResNet18(bool withClassifier = false, int[]? blocks = null)
     {
+        Blocks = blocks ?? [2, 2, 2, 2];
+        if (Blocks.Length != 4 || Blocks.Any(b => b < 1)) throw new ArgumentException("ResNet needs 4 stages of at least one block");
         Conv1 = Child("conv1", new Conv2d(3, 64, 7, 2, 3, bias: false));
         Bn1 = Child("bn1", new BatchNorm2d(64));
         Stages = new Sequential[4];
@@ -80,7 +86,9 @@ public sealed class ResNet18 : Module, IFeatureExtractor
         for (int s = 0; s < 4; s++)
         {
             int cout = StageChannels[s + 1], stride = s == 0 ? 1 : 2;
-            Stages[s] = Child($"layer{s + 1}", new Sequential(new BasicBlock(cin, cout, stride), new BasicBlock(cout, cout, 1)));
+            var stage = new Sequential(new BasicBlock(cin, cout, stride));
+            for (int b = 1; b < Blocks[s]; b++) stage.Add(new BasicBlock(cout, cout, 1));
+            Stages[s] = Child($"layer{s + 1}", stage);
             cin = cout;
         }
         if (withClassifier) Fc = Child("fc", new Linear(512, 1000));
@@ -168,8 +176,11 @@ public sealed class ResNet18 : Module, IFeatureExtractor
     public static ResNet18 FromOnnx(string path, string? preprocessPath = null)
     {
         var model = OnnxModel.Load(path);
-        var net = new ResNet18(withClassifier: false);
         var convs = model.Nodes.Where(n => n.OpType == "Conv").ToList();
+        // Blocks per stage from the 3×3 convolutions' output channels (two per block, after the 7×7 stem).
+        var blocks = new[] { 64, 128, 256, 512 }.Select(c => convs.Count(n => n.Ints("kernel_shape") is [3, 3]
+            && model.Initializers.TryGetValue(n.Inputs[1], out var w) && w.Dims[0] == c) / 2).ToArray();
+        var net = new ResNet18(withClassifier: false, blocks);
         var bnByInput = model.Nodes.Where(n => n.OpType == "BatchNormalization").ToDictionary(n => n.Inputs[0]);
         var mainTargets = new List<(Conv2d Conv, BatchNorm2d Bn)> { (net.Conv1, net.Bn1) };
         var downTargets = new List<(Conv2d Conv, BatchNorm2d Bn)>();
@@ -210,7 +221,7 @@ public sealed class ResNet18 : Module, IFeatureExtractor
         for (int i = 0; i < mains.Count; i++) Assign(mains[i], mainTargets[i].Conv, mainTargets[i].Bn);
         for (int i = 0; i < downs.Count; i++) Assign(downs[i], downTargets[i].Conv, downTargets[i].Bn);
         int adds = model.Nodes.Count(n => n.OpType == "Add");
-        if (adds != 8) throw new InvalidDataException($"{path}: {adds} residual additions, a ResNet18 has 8");
+        if (adds != blocks.Sum()) throw new InvalidDataException($"{path}: {adds} residual additions for {blocks.Sum()} blocks");
 
         net.InputConvention = ResNetInput.CaffeBgrMeanImage;
         net._channelMean = [103.062622f, 115.902885f, 123.151634f];
