@@ -122,8 +122,11 @@ public static class SymmetricMatrix
     }
 }
 
-/// <summary>Mean and covariance (unbiased, as numpy.cov) of feature rows.</summary>
-public sealed record FeatureStatistics(int Count, int Dim, double[] Mean, double[] Covariance)
+/// <summary>
+/// Mean and covariance (unbiased, as numpy.cov) of feature rows. <see cref="CentredRows"/> keeps the centred
+/// samples when there are fewer samples than dimensions, which lets <see cref="Fid"/> work in sample space.
+/// </summary>
+public sealed record FeatureStatistics(int Count, int Dim, double[] Mean, double[] Covariance, double[][]? CentredRows = null)
 {
     public static FeatureStatistics FromRows(IReadOnlyList<double[]> rows)
     {
@@ -146,7 +149,7 @@ public sealed record FeatureStatistics(int Count, int Dim, double[] Mean, double
                 cov[i * d + j] = cov[j * d + i] = s / (n - 1);
             }
         });
-        return new FeatureStatistics(n, d, mean, cov);
+        return new FeatureStatistics(n, d, mean, cov, n < d ? centred : null);
     }
 }
 
@@ -167,7 +170,39 @@ public static class Fid
         double diff = 0;
         for (int i = 0; i < d; i++) diff += (s1.Mean[i] - s2.Mean[i]) * (s1.Mean[i] - s2.Mean[i]);
         double tr = SymmetricMatrix.Trace(s1.Covariance, d) + SymmetricMatrix.Trace(s2.Covariance, d);
-        return diff + tr - 2 * SymmetricMatrix.TraceSqrtProduct(s1.Covariance, s2.Covariance, d);
+        return diff + tr - 2 * TraceSqrtProduct(s1, s2);
+    }
+
+    /// <summary>
+    /// tr √(Σ1Σ2). With few samples (n1 &lt; d, centred rows X1, X2 kept) this is exactly the sum of the singular
+    /// values of A = X1·X2ᵀ/√((n1−1)(n2−1)), i.e. Σ √λ(A·Aᵀ) on an n1×n1 matrix, since Σ1Σ2 and A·Aᵀ share
+    /// their non-zero eigenvalues. Otherwise the d×d symmetric route of <see cref="SymmetricMatrix.TraceSqrtProduct"/>.
+    /// </summary>
+    public static double TraceSqrtProduct(FeatureStatistics s1, FeatureStatistics s2)
+    {
+        if (s1.CentredRows is { } x1 && s2.CentredRows is { } x2)
+        {
+            int n1 = x1.Length, n2 = x2.Length, d = s1.Dim;
+            double scale = 1.0 / Math.Sqrt((n1 - 1.0) * (n2 - 1.0));
+            var a = new double[n1 * n2];
+            for (int i = 0; i < n1; i++)
+                for (int j = 0; j < n2; j++)
+                {
+                    double s = 0;
+                    for (int k = 0; k < d; k++) s += x1[i][k] * x2[j][k];
+                    a[i * n2 + j] = s * scale;
+                }
+            var aat = new double[n1 * n1];
+            for (int i = 0; i < n1; i++)
+                for (int j = 0; j < n1; j++)
+                {
+                    double s = 0;
+                    for (int k = 0; k < n2; k++) s += a[i * n2 + k] * a[j * n2 + k];
+                    aat[i * n1 + j] = s;
+                }
+            return SymmetricMatrix.Eigen(aat, n1).Values.Sum(v => Math.Sqrt(Math.Max(v, 0)));
+        }
+        return SymmetricMatrix.TraceSqrtProduct(s1.Covariance, s2.Covariance, s1.Dim);
     }
 
     public static double FrechetDistance(IReadOnlyList<double[]> a, IReadOnlyList<double[]> b) =>
@@ -175,9 +210,9 @@ public static class Fid
 
     /// <summary>
     /// ResNet18 pooled features (512-d) of [0,1] RGB images, each resized to <paramref name="size"/>² with
-    /// PyTorch-style bicubic first (224 is the ML.NET model's native input). Batches of <paramref name="batch"/>.
+    /// PyTorch-style bicubic first (224 is the ML.NET model's native input). Each tensor may hold a batch.
     /// </summary>
-    public static List<double[]> ResNet18Features(ResNet18 net, IEnumerable<Tensor> images, int size = 224, int batch = 8)
+    public static List<double[]> ResNet18Features(ResNet18 net, IEnumerable<Tensor> images, int size = 224)
     {
         var rows = new List<double[]>();
         using var _ = GradMode.NoGrad();
