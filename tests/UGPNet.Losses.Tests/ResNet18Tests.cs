@@ -138,6 +138,29 @@ public class ResNet18Tests(ResNet18Fixture fx, ITestOutputHelper output)
     }
 
     [Fact]
+    public void R18PerceptualIsAZeroOnIdentitySymmetricDifferentiableDistance()
+    {
+        if (fx.Net == null) { output.WriteLine(fx.Missing); return; }
+        fx.Net.Taps = [0, 1, 2, 3, 4];
+        var p = new Perceptual.R18Perceptual(fx.Net);
+        using var scope = new TensorScope();
+        var faces = Directory.GetFiles(TestSupport.Shared("data/faces/celebahq-512/val"), "*.jpg").Order().Take(2).ToArray();
+        var a = ImageTensor.Load(faces[0], 64);
+        var b = ImageTensor.Load(faces[1], 64);
+        var noisy = (a + Tensor.Normal(a.Shape, 0, 0.05f, new Generator(3))).Clamp(0, 1);
+        Assert.Equal(0f, p.Forward(a, a).Item());
+        double ab = p.Forward(a, b).Item(), ba = p.Forward(b, a).Item(), an = p.Forward(a, noisy).Item();
+        output.WriteLine($"{Perceptual.R18Perceptual.Name}: face vs other face {ab:F4}, face vs noisy copy (σ 0.05) {an:F4}");
+        Assert.True(Math.Abs(ab - ba) <= 1e-5 * ab);
+        Assert.True(an < ab);
+        var x = noisy.Detach();
+        x.RequiresGrad = true;
+        var g = Autograd.Grad(p.Loss(x, a), [x])[0]!.ToArray();
+        Assert.Contains(g, v => v != 0);
+        Assert.All(g, v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Fact]
     public void LocatorNamesTheEnvironmentVariableAndCache()
     {
         var c = ResNet18Weights.Candidates("/nonexistent/ResNet18.onnx").ToList();
