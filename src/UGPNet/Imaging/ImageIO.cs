@@ -109,13 +109,15 @@ public static class ImageIO
         if (fi.Length == 0) throw new ImageIOException(path, "empty file (0 bytes)");
     }
 
+    /// <summary>8-bit sources give exactly b/255f (as the datasets' byte caches do); 16-bit ones v/65535f.</summary>
+    private static float Unit(ushort v, int bits) => bits == 16 ? v / 65535f : (v >> 8) / 255f;
+
     private static ImageData Convert(Image<Rgba64> image, bool declaredGrey, bool declaredAlpha, int bits, bool forceRgb, string format, string path)
     {
         int w = image.Width, h = image.Height, n = w * h;
         var rgb = new float[3 * n];
         var alpha = new float[n];
         bool anyTransparent = false, allGrey = true;
-        const float inv = 1f / 65535f;
         image.ProcessPixelRows(rows =>
         {
             for (int y = 0; y < h; y++)
@@ -125,8 +127,8 @@ public static class ImageIO
                 {
                     var p = row[x];
                     int i = y * w + x;
-                    rgb[i] = p.R * inv; rgb[n + i] = p.G * inv; rgb[2 * n + i] = p.B * inv;
-                    alpha[i] = p.A * inv;
+                    rgb[i] = Unit(p.R, bits); rgb[n + i] = Unit(p.G, bits); rgb[2 * n + i] = Unit(p.B, bits);
+                    alpha[i] = Unit(p.A, bits);
                     if (p.A != ushort.MaxValue) anyTransparent = true;
                     if (p.R != p.G || p.G != p.B) allGrey = false;
                 }

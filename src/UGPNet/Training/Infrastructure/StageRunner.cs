@@ -49,7 +49,7 @@ public static class StageRunner
     {
         options ??= new RunOptions();
         var paths = new RunPaths(config.OutputDir);
-        Directory.CreateDirectory(config.OutputDir);
+        Directory.CreateDirectory(Path.Combine(config.OutputDir, "checkpoints"));
         config.Save(paths.Config);
 
         int start = 0;

@@ -85,7 +85,10 @@ public sealed record TrainingConfig
 
     public static TrainingConfig Parse(string json, string source = "config")
     {
-        var c = JsonSerializer.Deserialize<TrainingConfig>(json, Json) ?? throw new InvalidDataException($"{source}: empty config");
+        TrainingConfig? c;
+        try { c = JsonSerializer.Deserialize<TrainingConfig>(json, Json); }
+        catch (JsonException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
+        if (c == null) throw new InvalidDataException($"{source}: empty config");
         c.Validate(source);
         return c;
     }
