@@ -30,6 +30,13 @@ public class DegradationTests(ITestOutputHelper output)
             double psnr = Psnr8(lr.Color, reference.Color);
             output.WriteLine($"x{scale} {name}: {psnr:F2} dB");
             Assert.True(psnr >= 45, $"{name} x{scale}: {psnr:F2} dB < 45 dB");
+            // Negative control: bicubic without antialiasing (PyTorch interpolate) is far from the reference.
+            using var scope = new TensorScope();
+            var hrc = Degrade.ModCrop(hr, scale);
+            var plain = hrc.ToTensor().Interpolate(hrc.Height / scale, hrc.Width / scale, UGPNet.Kernels.InterpolationMode.Bicubic).ToArray();
+            double control = Psnr8(plain, reference.Color);
+            output.WriteLine($"   plain bicubic control: {control:F2} dB");
+            Assert.True(control < psnr - 5);
         }
     }
 

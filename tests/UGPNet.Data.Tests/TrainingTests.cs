@@ -89,6 +89,20 @@ public class TrainingTests(ITestOutputHelper output)
     [Fact]
     public void RegressionPretrainingRunsEndToEndAndLossFalls() => RunsEndToEnd("regression", "nafnet-demo", 24);
 
+    [Fact]
+    public void Stage1StartsFromThePretrainedRegressionNet()
+    {
+        string cache = TestPaths.TempDir("chain-cache"), pre = TestPaths.TempDir("chain-pre"), s1 = TestPaths.TempDir("chain-s1");
+        var cfgPre = Tiny("regression", "nafnet-demo", pre, cache, 6);
+        var result = TrainingSession.Run(cfgPre, resume: false, new NullProgress());
+        string weights = Path.Combine(pre, "checkpoints", "best-model.safetensors");
+        var cfg1 = Tiny("stage1", "restoration-demo", s1, cache, 1) with { InitWeights = weights, InitWeightsPrefix = "regression" };
+        using var stage = StageFactory.Create(cfg1);
+        var backbone = stage.Modules["model"].NamedChildren().Single(c => c.Name == "regression").Module;
+        var saved = UGPNet.Engine.IO.SafetensorsFile.Read(weights).Arrays.ToDictionary(a => a.Name, a => a.Data);
+        foreach (var (name, p) in backbone.NamedParameters()) Assert.Equal(saved[name], p.ToArray());
+    }
+
     /// <summary>A stage whose loss turns NaN at step 5.</summary>
     private sealed class NanStage : ITrainingStage
     {
