@@ -77,4 +77,80 @@ public static class LayerNormChannels
             for (; i < len; i++) outRow[i] = (row[i] - s1[i]) * s2[i] * w + bb;
         }
     }
+
+    /// <summary>
+    /// First-order backward from the saved per-pixel mean and 1/std: with x̂ = (x - μ)·r and d = g·w,
+    /// gx = r·(d - mean_c(d) - x̂·mean_c(d·x̂)), gw[c] = Σ g·x̂, gb[c] = Σ g. The per-channel sums are taken
+    /// per strip and then added in strip order, so the result does not depend on threading.
+    /// </summary>
+    public static unsafe void Backward(int n, int c, int hw, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gy, Span<float> gx, Span<float> gw, Span<float> gb)
+    {
+        if (x.Length != (long)n * c * hw || gy.Length != x.Length || gx.Length != x.Length || weight.Length != c
+            || gw.Length != c || gb.Length != c || mean.Length != n * hw || rstd.Length != n * hw)
+            throw new ArgumentException($"layernorm2d backward: lengths do not match [{n}, {c}, {hw}]");
+        int strips = (hw + Strip - 1) / Strip, tasks = n * strips;
+        var partW = new double[tasks * c];
+        var partB = new double[tasks * c];
+        fixed (float* px = x, pw = weight, pm = mean, pr = rstd, pg = gy, pgx = gx)
+        fixed (double* ppw = partW, ppb = partB)
+        {
+            float* X = px, Wt = pw, M = pm, R = pr, G = pg, GX = pgx;
+            double* PW = ppw, PB = ppb;
+            void Work(int t)
+            {
+                int b = t / strips, p0 = (t % strips) * Strip, len = Math.Min(Strip, hw - p0);
+                long plane = (long)b * c * hw + p0;
+                StripBackward(X + plane, G + plane, GX + plane, hw, c, len, Wt, M + (long)b * hw + p0, R + (long)b * hw + p0,
+                    PW + (long)t * c, PB + (long)t * c);
+            }
+            if ((long)n * c * hw < 1 << 15) for (int t = 0; t < tasks; t++) Work(t);
+            else Parallel.For(0, tasks, Work);
+        }
+        for (int ch = 0; ch < c; ch++)
+        {
+            double sw = 0, sb = 0;
+            for (int t = 0; t < tasks; t++) { sw += partW[t * c + ch]; sb += partB[t * c + ch]; }
+            gw[ch] = (float)sw;
+            gb[ch] = (float)sb;
+        }
+    }
+
+    private static unsafe void StripBackward(float* x, float* g, float* gx, int stride, int c, int len, float* weight,
+        float* mean, float* rstd, double* partW, double* partB)
+    {
+        float* sumD = stackalloc float[Strip];
+        float* sumDX = stackalloc float[Strip];
+        for (int i = 0; i < len; i++) { sumD[i] = 0; sumDX[i] = 0; }
+        for (int ch = 0; ch < c; ch++)
+        {
+            float* xr = x + (long)ch * stride, gr = g + (long)ch * stride;
+            float w = weight[ch];
+            float accW = 0, accB = 0;
+            for (int i = 0; i < len; i++)
+            {
+                float xh = (xr[i] - mean[i]) * rstd[i];
+                float gi = gr[i];
+                float d = gi * w;
+                sumD[i] += d;
+                sumDX[i] += d * xh;
+                accW += gi * xh;
+                accB += gi;
+            }
+            partW[ch] = accW;
+            partB[ch] = accB;
+        }
+        float inv = 1f / c;
+        for (int i = 0; i < len; i++) { sumD[i] *= inv; sumDX[i] *= inv; }
+        for (int ch = 0; ch < c; ch++)
+        {
+            float* xr = x + (long)ch * stride, gr = g + (long)ch * stride, out_ = gx + (long)ch * stride;
+            float w = weight[ch];
+            for (int i = 0; i < len; i++)
+            {
+                float xh = (xr[i] - mean[i]) * rstd[i];
+                out_[i] = rstd[i] * (gr[i] * w - sumD[i] - xh * sumDX[i]);
+            }
+        }
+    }
 }

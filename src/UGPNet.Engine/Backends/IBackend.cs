@@ -62,6 +62,10 @@ public interface IBackend
     void LayerNormChannels(int n, int c, int hw, float eps, BufferView x, BufferView weight, BufferView bias,
         BufferView y, BufferView mean, BufferView rstd);
 
+    /// <summary>First-order backward of <see cref="LayerNormChannels"/> from its saved mean and 1/std: writes gx, gw, gb.</summary>
+    void LayerNormChannelsBackward(int n, int c, int hw, BufferView x, BufferView weight, BufferView mean, BufferView rstd,
+        BufferView gy, BufferView gx, BufferView gw, BufferView gb);
+
     /// <summary>One Adam/AdamW update of a parameter in place (m, v are its moment buffers).</summary>
     void AdamStep(BufferView param, BufferView grad, BufferView m, BufferView v, in AdamStepArgs args);
 }

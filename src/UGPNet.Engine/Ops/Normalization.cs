@@ -7,25 +7,50 @@ public sealed partial class Tensor
 {
     private static Tensor PerChannel(Tensor v) => v.Reshape(1, v.Numel, 1, 1);
 
-    /// <summary>NAFNet's LayerNorm2d: each pixel normalised over channels (biased variance), then a per-channel affine.</summary>
+    /// <summary>
+    /// NAFNet's LayerNorm2d: each pixel normalised over channels (biased variance), then a per-channel affine.
+    /// Forward and first-order backward are fused kernels; when a backward pass itself records a graph
+    /// (createGraph), the backward is written in differentiable ops instead.
+    /// </summary>
     public static Tensor LayerNorm2d(Tensor x, Tensor weight, Tensor bias, float eps = 1e-6f)
     {
         if (x.Rank != 4 || weight.Numel != x.Shape[1] || bias.Numel != x.Shape[1])
             throw new ShapeException("layer_norm2d", $"input {Engine.Shape.Format(x.Shape)}, weight {Engine.Shape.Format(weight.Shape)}, bias {Engine.Shape.Format(bias.Shape)}");
+        var backend = SameBackend("layer_norm2d", x, weight);
+        int n = x.Shape[0], c = x.Shape[1], hw = x.Shape[2] * x.Shape[3];
         bool record = GradMode.Enabled && (x.RequiresGrad || weight.RequiresGrad || bias.RequiresGrad);
+        var y = Empty(x.Shape, backend);
+        var mean = Empty([n, hw], backend);
+        var rstd = Empty([n, hw], backend);
+        backend.LayerNormChannels(n, c, hw, eps, x.View, weight.View, bias.View, y.View, mean.View, rstd.View);
         if (!record)
         {
-            int n = x.Shape[0], c = x.Shape[1], hw = x.Shape[2] * x.Shape[3];
-            var y = Empty(x.Shape, x.Backend);
-            using var mean = Empty([n, hw], x.Backend);
-            using var rstd = Empty([n, hw], x.Backend);
-            x.Backend.LayerNormChannels(n, c, hw, eps, x.View, weight.View, bias.View, y.View, mean.View, rstd.View);
+            mean.Dispose();
+            rstd.Dispose();
             return y;
         }
+        Autograd.Autograd.Record(y, "layer_norm2d", [x, weight, bias], g =>
+        {
+            if (GradMode.Enabled) return LayerNorm2dBackwardDifferentiable(x, weight, g, eps);
+            var gx = Empty(x.Shape, backend);
+            var gw = Empty(weight.Shape, backend);
+            var gb = Empty(bias.Shape, backend);
+            backend.LayerNormChannelsBackward(n, c, hw, x.View, weight.View, mean.View, rstd.View, g.View, gx.View, gw.View, gb.View);
+            return [gx, gw, gb];
+        });
+        return y;
+    }
+
+    /// <summary>The LayerNorm2d backward in recorded ops (so it can be differentiated again).</summary>
+    private static Tensor?[] LayerNorm2dBackwardDifferentiable(Tensor x, Tensor weight, Tensor g, float eps)
+    {
         var mu = x.Mean(1, keepDim: true);
         var xc = x - mu;
-        var var = (xc * xc).Mean(1, keepDim: true);
-        return xc * (var + eps).Rsqrt() * PerChannel(weight) + PerChannel(bias);
+        var r = ((xc * xc).Mean(1, keepDim: true) + eps).Rsqrt();
+        var xhat = xc * r;
+        var d = g * PerChannel(weight);
+        var gx = r * (d - d.Mean(1, keepDim: true) - xhat * (d * xhat).Mean(1, keepDim: true));
+        return [gx, (g * xhat).Sum([0, 2, 3]).Reshape(weight.Shape), g.Sum([0, 2, 3]).Reshape(weight.Shape)];
     }
 
     /// <summary>

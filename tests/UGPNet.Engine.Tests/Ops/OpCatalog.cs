@@ -103,6 +103,7 @@ public static class OpCatalog
         yield return new("bicubic_down", [[1, 2, 14, 11]], t => t[0].Interpolate(6, 4, InterpolationMode.Bicubic), r => Ref.Interpolate(r[0], 6, 4, InterpMode.Bicubic));
         // ---- normalisation
         yield return new("layer_norm2d", [[2, 5, 3, 4], [5], [5]], t => E.LayerNorm2d(t[0], t[1], t[2]), r => Ref.LayerNorm2d(r[0], r[1], r[2]));
+        yield return new("layer_norm2d_several_strips", [[2, 2, 1, 2100], [2], [2]], t => E.LayerNorm2d(t[0], t[1], t[2]), r => Ref.LayerNorm2d(r[0], r[1], r[2]));
         yield return new("batch_norm_train", [[3, 4, 5, 3], [4], [4], [4], [4]],
             t => E.BatchNorm2d(t[0], t[1], t[2], t[3], t[4], training: true),
             r => Ref.BatchNorm2dTrain(r[0], r[3], r[4])) { Constant = [1, 2] };

@@ -118,6 +118,10 @@ public sealed class CpuBackend : IBackend
         BufferView y, BufferView mean, BufferView rstd)
         => Kernels.Cpu.LayerNormChannels.Forward(n, c, hw, eps, Span(x), Span(weight), Span(bias), Span(y), Span(mean), Span(rstd));
 
+    public void LayerNormChannelsBackward(int n, int c, int hw, BufferView x, BufferView weight, BufferView mean, BufferView rstd,
+        BufferView gy, BufferView gx, BufferView gw, BufferView gb)
+        => Kernels.Cpu.LayerNormChannels.Backward(n, c, hw, Span(x), Span(weight), Span(mean), Span(rstd), Span(gy), Span(gx), Span(gw), Span(gb));
+
     public void AdamStep(BufferView param, BufferView grad, BufferView m, BufferView v, in AdamStepArgs a)
         => Adam.Step(Span(param), Span(grad), Span(m), Span(v), a.Lr, a.Beta1, a.Beta2, a.Eps, a.WeightDecay, a.DecoupledWeightDecay, a.Step);
 }
