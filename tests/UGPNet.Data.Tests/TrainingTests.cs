@@ -138,6 +138,19 @@ public class TrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ProgressReportersFormatStepLossSpeedAndEta()
+    {
+        var info = new ProgressInfo(150, 2000, new Dictionary<string, float> { ["loss"] = -21.5f }, 1.25, TimeSpan.FromSeconds(1480), 24.317);
+        Assert.Equal("step 150/2000 | loss -21.5 | 1.25 it/s | ETA 24m40s | val 24.32 dB", info.Format());
+        var sw = new StringWriter();
+        new LineProgress(sw, every: 2).Run(0, 3, report => { for (int i = 1; i <= 3; i++) report(info with { Step = i, TotalSteps = 3 }); });
+        Assert.Equal(2, sw.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);   // steps 2 and 3
+        int seen = 0;
+        new SpectreProgress().Run(0, 3, report => { for (int i = 1; i <= 3; i++) { report(info with { Step = i, TotalSteps = 3 }); seen++; } });
+        Assert.Equal(3, seen);
+    }
+
+    [Fact]
     public void ConfigIsJsonWithClearErrors()
     {
         var c = TrainingConfig.Demo("regression", "/data/faces", "runs/x");
