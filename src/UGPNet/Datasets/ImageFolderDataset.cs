@@ -32,7 +32,7 @@ public sealed class ImageFolderDataset
         foreach (var path in files)
         {
             if (limit is int l && _pixels.Count >= l) break;
-            string name = Path.GetFileNameWithoutExtension(path);
+            string name = Path.GetFileName(path);   // with the extension: a.png and a.jpg are different images
             try
             {
                 _pixels.Add(LoadResized(path, name, cache, options));

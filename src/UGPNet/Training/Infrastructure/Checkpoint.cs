@@ -37,6 +37,8 @@ public static class Checkpoint
         };
         foreach (var (name, g) in generators)
             meta[$"rng.{name}"] = $"{g.Seed.ToString(CultureInfo.InvariantCulture)}:{g.Offset.ToString(CultureInfo.InvariantCulture)}";
+        // The process-wide stream too, for ops that draw from it when given no generator.
+        meta["rng_default"] = $"{Generator.Default.Seed.ToString(CultureInfo.InvariantCulture)}:{Generator.Default.Offset.ToString(CultureInfo.InvariantCulture)}";
         if (extra != null) foreach (var (k, v) in extra) meta[k] = v;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         SafetensorsFile.Write(path, arrays, meta);
@@ -71,6 +73,13 @@ public static class Checkpoint
             ulong seed = ulong.Parse(parts[0], CultureInfo.InvariantCulture);
             if (seed != g.Seed) throw new InvalidDataException($"{path}: generator '{name}' was seeded {seed}, this run uses {g.Seed}");
             g.Offset = ulong.Parse(parts[1], CultureInfo.InvariantCulture);
+        }
+        if (meta.TryGetValue("rng_default", out var d))
+        {
+            var parts = d.Split(':');
+            ulong seed = ulong.Parse(parts[0], CultureInfo.InvariantCulture);
+            if (Generator.Default.Seed != seed) Generator.ManualSeed(seed);
+            Generator.Default.Offset = ulong.Parse(parts[1], CultureInfo.InvariantCulture);
         }
         return new CheckpointState(
             int.Parse(meta["step"], CultureInfo.InvariantCulture),

@@ -66,7 +66,7 @@ public static class StageRunner
         }
         stage.Begin(start);
 
-        var columns = stage.LossNames.Select(n => n == "loss" ? "loss" : "loss_" + n).Append("val_psnr").Append("steps_per_s").ToList();
+        var columns = stage.LossNames.Select(n => n == "loss" ? "loss" : "loss_" + n).Append("val_psnr").Append("lr").Append("steps_per_s").ToList();
         using var log = new CsvLog(paths.Log, columns, options.Resume ? start : null);
         var losses = new List<float>();
         var validation = new List<(int, double)>();
@@ -89,6 +89,7 @@ public static class StageRunner
                 for (int step = start + 1; step <= config.Steps; step++)
                 {
                     if (options.Cancellation.IsCancellationRequested) return;
+                    float? lr = stage.Optimizers.Count > 0 ? stage.Optimizers.Values.First().Groups[0].Lr : null;   // the rate this step uses
                     var t0 = clock.Elapsed.TotalSeconds;
                     IReadOnlyDictionary<string, float> values;
                     using (var batch = loader.Next())
@@ -106,6 +107,7 @@ public static class StageRunner
                     double sps = trained / Math.Max(trainSeconds, 1e-9);
                     var row = values.ToDictionary(v => v.Key == "loss" ? "loss" : "loss_" + v.Key, v => (double)v.Value);
                     row["steps_per_s"] = sps;
+                    if (lr is float rate) row["lr"] = rate;
 
                     if (step % config.ValidateEvery == 0 || step == config.Steps)
                     {
