@@ -1,0 +1,71 @@
+using UGPNet.Datasets;
+using UGPNet.Degradations;
+using UGPNet.Engine;
+using UGPNet.Imaging;
+
+namespace UGPNet.Training.Infrastructure;
+
+/// <summary>The data of a run, built from its config: training pairs, the fixed validation pairs, the sampler.</summary>
+public sealed class TrainingData
+{
+    public IDegradation Degradation { get; }
+    public PairedDataset Train { get; }
+    public int[] TrainIndices { get; }
+    public PairedDataset Val { get; }
+    public int[] ValIndices { get; }
+    public BatchSampler Sampler { get; }
+
+    public TrainingData(TrainingConfig c)
+    {
+        string cache = c.EffectiveCacheDir;
+        var read = new ImageReadOptions { MaxPixels = c.MaxPixels };
+        Degradation = Degrade.Create(c.Degradation, Path.Combine(cache, "kernels"));
+        var trainImages = new ImageFolderDataset(c.TrainDir, c.Resolution, Path.Combine(cache, "images"),
+            c.ValDir == null && c.TrainLimit is int l ? l + c.ValCount : c.TrainLimit, read);
+        Train = new PairedDataset(trainImages, Degradation, c.Seed, cache);
+        if (c.ValDir != null)
+        {
+            TrainIndices = Enumerable.Range(0, Train.Count).ToArray();
+            var valImages = new ImageFolderDataset(c.ValDir, c.Resolution, Path.Combine(cache, "images"), c.ValCount, read);
+            Val = new PairedDataset(valImages, Degradation, c.Seed, cache);
+            ValIndices = Enumerable.Range(0, Val.Count).ToArray();
+        }
+        else
+        {
+            var (train, val) = DatasetSplit.Split(trainImages.Names, c.ValCount, c.Seed);
+            (TrainIndices, Val, ValIndices) = (train, Train, val);
+        }
+        Sampler = new BatchSampler(Train, TrainIndices, new SamplerOptions
+        {
+            BatchSize = c.BatchSize, CropSize = c.CropSize, HorizontalFlip = c.Flips, VerticalFlip = c.Flips, Seed = Seeds.Mix(c.Seed, "data"),
+        });
+    }
+
+    /// <summary>The fixed validation batches (whole images, no augmentation). The caller disposes them.</summary>
+    public IEnumerable<Batch> ValidationBatches(int batchSize) => BatchSampler.Fixed(Val, ValIndices, batchSize);
+}
+
+/// <summary>Evaluation PSNR (spec §8): u8 = clip(⌊255v + 0.5⌋, 0, 255); MSE over all RGB pixels of u8/255; −10·log10(MSE); per image.</summary>
+public static class Metrics
+{
+    public static double[] Psnr(Tensor pred, Tensor target)
+    {
+        if (!Shape.Equal(pred.Shape, target.Shape)) throw new ShapeException("psnr", $"{Shape.Format(pred.Shape)} vs {Shape.Format(target.Shape)}");
+        var a = pred.ToArray();
+        var b = target.ToArray();
+        int n = pred.Shape[0], per = a.Length / n;
+        var result = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double se = 0;
+            for (int j = i * per; j < (i + 1) * per; j++)
+            {
+                double d = (ImageIO.ToByte(a[j]) - ImageIO.ToByte(b[j])) / 255.0;
+                se += d * d;
+            }
+            double mse = se / per;
+            result[i] = mse == 0 ? 100.0 : -10 * Math.Log10(mse);
+        }
+        return result;
+    }
+}
