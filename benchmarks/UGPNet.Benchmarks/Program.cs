@@ -54,5 +54,21 @@ namespace UGPNet.Benchmarks
             Array.Sort(times);
             return times[reps / 2];
         }
+
+        /// <summary>Median over rounds of (bytesA/timeA) / (bytesB/timeB), A and B timed back to back in each round,
+        /// so both see the same machine load.</summary>
+        public static double PairedRatio(Action a, double bytesA, Action b, double bytesB, int rounds = 9)
+        {
+            a(); b();
+            var ratios = new double[rounds];
+            for (int i = 0; i < rounds; i++)
+            {
+                double ta = MedianSeconds(a, reps: 1, warmup: 0);
+                double tb = MedianSeconds(b, reps: 1, warmup: 0);
+                ratios[i] = (bytesA / ta) / (bytesB / tb);
+            }
+            Array.Sort(ratios);
+            return ratios[rounds / 2];
+        }
     }
 }
