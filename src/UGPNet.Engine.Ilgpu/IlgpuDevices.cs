@@ -25,7 +25,10 @@ public sealed class IlgpuDevices : IBackendProvider
     /// <summary>Adds the ILGPU devices to the engine's <see cref="BackendRegistry"/>.</summary>
     public static void Register() => BackendRegistry.Register(Instance);
 
-    /// <summary>One ILGPU context for CUDA and OpenCL (all OpenCL devices kept, to report the unusable ones).</summary>
+    /// <summary>
+    /// One ILGPU context holding the CUDA devices and one holding every OpenCL device (kept even when unusable, to
+    /// report why), created apart so that a broken OpenCL runtime cannot hide the CUDA devices.
+    /// </summary>
     private static Context? GpuContext
     {
         get
@@ -34,24 +37,34 @@ public sealed class IlgpuDevices : IBackendProvider
             {
                 if (_context == null && _contextError == null)
                 {
-                    try
-                    {
-                        _context = Context.Create(b => b.Cuda().OpenCL(_ => true).EnableAlgorithms().Optimize(OptimizationLevel.O2));
-                    }
-                    catch (Exception e) { _contextError = $"{e.GetType().Name}: {e.Message.Split('\n')[0]}"; }
+                    try { _context = Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2)); }
+                    catch (Exception e) { _contextError = $"CUDA: {e.GetType().Name}: {e.Message.Split('\n')[0]}"; }
+                    try { _clContext = Context.Create(b => b.OpenCL(_ => true).EnableAlgorithms().Optimize(OptimizationLevel.O2)); }
+                    catch (Exception e) { _contextError = (_contextError == null ? "" : _contextError + "; ") + $"OpenCL: {e.GetType().Name}: {e.Message.Split('\n')[0]}"; }
+                    _context ??= _clContext;
                 }
                 return _context;
             }
         }
     }
 
+    private static Context? _clContext;
+
+    /// <summary>(context, device) pairs: CUDA devices first, then OpenCL.</summary>
+    private static IEnumerable<(Context ctx, ILGPU.Runtime.Device dev)> AllDevices()
+    {
+        var main = GpuContext;
+        if (main != null && !ReferenceEquals(main, _clContext))
+            foreach (var d in main.Devices) if (d is CudaDevice) yield return (main, d);
+        if (_clContext != null)
+            foreach (var d in _clContext.Devices) if (d is CLDevice) yield return (_clContext, d);
+    }
+
     public IReadOnlyList<BackendDeviceInfo> ListDevices()
     {
         var list = new List<BackendDeviceInfo>();
-        var ctx = GpuContext;
-        if (ctx == null) return list;
         int cuda = 0, cl = 0;
-        foreach (var d in ctx.Devices)
+        foreach (var (_, d) in AllDevices())
         {
             if (d is CudaDevice) list.Add(new BackendDeviceInfo(new Device(DeviceKind.Cuda, cuda++), d.Name, true));
             else if (d is CLDevice c)
@@ -78,10 +91,9 @@ public sealed class IlgpuDevices : IBackendProvider
         reason = null;
         lock (Gate)
             if (_backends.TryGetValue(device, out var existing)) return existing;
-        var ctx = GpuContext;
-        if (ctx == null) { reason = $"ILGPU could not start: {_contextError}"; return null; }
+        if (GpuContext == null) { reason = $"ILGPU could not start: {_contextError}"; return null; }
         int index = 0;
-        foreach (var d in ctx.Devices)
+        foreach (var (ctx, d) in AllDevices())
         {
             bool match = device.Kind == DeviceKind.Cuda ? d is CudaDevice : device.Kind == DeviceKind.OpenCL && d is CLDevice;
             if (!match) continue;
