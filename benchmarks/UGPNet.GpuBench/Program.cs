@@ -38,7 +38,9 @@ if (list)
     if (!selfcheck && outDir == null && deviceName == "auto") return 0;
 }
 
-IBackend backend = deviceName == "cpu-accel" ? IlgpuDevices.CreateCpuAccelerator() : BackendRegistry.Resolve(deviceName);
+IBackend backend;
+try { backend = deviceName == "cpu-accel" ? IlgpuDevices.CreateCpuAccelerator() : BackendRegistry.Resolve(deviceName); }
+catch (ArgumentException e) { Console.WriteLine($"error: {e.Message}"); return 3; }
 string devName = backend is IlgpuBackend ib0 ? $"{ib0.Name} ({(deviceName == "cpu-accel" ? "ILGPU CPU accelerator" : backend.Device.ToString())})" : "CPU SIMD backend";
 Console.WriteLine($"device: {devName}");
 return selfcheck ? GpuBench.SelfCheck.Run(backend, small) : GpuBench.Bench.Run(backend, devName, small, reps, outDir, only);
