@@ -36,4 +36,36 @@ public static class LayerNorm
             mean[t] = mu; rstd[t] = r;
         }
     }
+
+    /// <summary>
+    /// First-order backward, one thread per pixel: with x̂ = (x - μ)·r and d = g·w,
+    /// gx = r·(d - mean_c(d) - x̂·mean_c(d·x̂)); also writes g·x̂ into <paramref name="gxhat"/> so that the
+    /// weight gradient is a plain (deterministic) reduction afterwards.
+    /// </summary>
+    public static void Backward(ArrayView<float> x, ArrayView<float> w, ArrayView<float> mean, ArrayView<float> rstd,
+        ArrayView<float> gy, ArrayView<float> gx, ArrayView<float> gxhat, int n, int c, int hw)
+    {
+        int total = n * hw;
+        for (int t = K.GlobalX; t < total; t += K.GridStride)
+        {
+            int img = t / hw, p = t - img * hw;
+            int baseIdx = img * c * hw + p;
+            float mu = mean[t], r = rstd[t], sumD = 0f, sumDX = 0f;
+            for (int ch = 0; ch < c; ch++)
+            {
+                int k = baseIdx + ch * hw;
+                float xh = (x[k] - mu) * r, g = gy[k], d = g * w[ch];
+                sumD += d; sumDX += d * xh;
+                gxhat[k] = g * xh;
+            }
+            float inv = 1f / c;
+            sumD *= inv; sumDX *= inv;
+            for (int ch = 0; ch < c; ch++)
+            {
+                int k = baseIdx + ch * hw;
+                float xh = (x[k] - mu) * r;
+                gx[k] = r * (gy[k] * w[ch] - sumD - xh * sumDX);
+            }
+        }
+    }
 }

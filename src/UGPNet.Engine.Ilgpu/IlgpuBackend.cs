@@ -209,6 +209,36 @@ public sealed partial class IlgpuBackend : IBackend, IDisposable
         k(_stream, Cfg1D((long)n * hw), V(x), V(weight), V(bias), V(y), V(mean), V(rstd), n, c, hw, eps);
     }
 
+    public void LayerNormChannelsBackward(int n, int c, int hw, BufferView x, BufferView weight, BufferView mean, BufferView rstd,
+        BufferView gy, BufferView gx, BufferView gw, BufferView gb)
+    {
+        if (x.Length != (long)n * c * hw || gy.Length != x.Length || gx.Length != x.Length || weight.Length != c
+            || gw.Length != c || gb.Length != c || mean.Length != n * hw || rstd.Length != n * hw)
+            throw new ArgumentException($"layernorm2d backward: lengths do not match [{n}, {c}, {hw}]");
+        if (x.Length == 0) return;
+        var prod = Allocate(x.Length);
+        var perPlane = Allocate(n * c);
+        try
+        {
+            var pv = new BufferView(prod, 0, x.Length);
+            var tv = new BufferView(perPlane, 0, n * c);
+            var k = Kernel("layernorm_backward", () => Accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(LayerNorm.Backward));
+            k(_stream, Cfg1D((long)n * hw), V(x), V(weight), V(mean), V(rstd), V(gy), V(gx), V(pv), n, c, hw);
+            // gw = Σ over images and pixels of g·x̂, gb = Σ g: pixels first, then images (fixed order).
+            Reduce(ReduceOp.Sum, pv, n * c, hw, 1, tv);
+            Reduce(ReduceOp.Sum, tv, 1, n, c, gw);
+            Reduce(ReduceOp.Sum, gy, n * c, hw, 1, tv);
+            Reduce(ReduceOp.Sum, tv, 1, n, c, gb);
+        }
+        finally
+        {
+            // Safe on the one in-order stream: later work that reuses these buffers runs after the reductions.
+            Free(prod);
+            Free(perPlane);
+        }
+    }
+
     // ------------------------------------------------------------------ reductions and copies
 
     public void Reduce(ReduceOp op, BufferView x, int outer, int size, int inner, BufferView y)
