@@ -34,7 +34,8 @@ public sealed class UGPNetModel : Module
     /// </summary>
     public UGPNetOutput Forward(Tensor x)
     {
-        var r = Restoration.Forward(x);
+        var (xReg, fReg) = InferenceStep.Run(() => { var o = Restoration.Forward(x); return (o.Image, o.Feature); });
+        var r = new RestorationOutput(xReg, fReg);
         var s = Synthesis.Forward(r.Image);
         var xHat = Fusion.Forward(s.Feature, r.Feature);
         return new UGPNetOutput(r.Image, s.Image, xHat, r.Feature, s.Feature, s.FCode, s.WCodes);

@@ -1,6 +1,7 @@
 using UGPNet.Engine;
 using UGPNet.Engine.Nn;
 using UGPNet.Models.Restoration;
+using UGPNet.Models.Synthesis;
 
 namespace UGPNet.Models.Fusion;
 
@@ -43,8 +44,12 @@ public sealed class FusionModule : Module
 
     public Tensor Forward(Tensor fSyn, Tensor fReg)
     {
-        var h = Conv.Forward(fSyn) + fReg;
-        for (int i = 0; i < Body.Count; i++) h = Body[i].Forward(h);
-        return Last.Forward(h);
+        var h = InferenceStep.Run(() => Conv.Forward(fSyn) + fReg);
+        for (int i = 0; i < Body.Count; i++)
+        {
+            var hi = h;
+            h = InferenceStep.Run(() => Body[i].Forward(hi));
+        }
+        return InferenceStep.Run(() => Last.Forward(h));
     }
 }

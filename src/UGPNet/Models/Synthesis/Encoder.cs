@@ -58,7 +58,8 @@ public sealed class FEncoder : Module
         Tensor? tap = null;
         for (int i = 0; i < DownBlocks.Count; i++)
         {
-            x = DownBlocks[i].Forward(x);
+            var xi = x;
+            x = InferenceStep.Run(() => DownBlocks[i].Forward(xi));
             if (i == Config.TapStage) tap = x;
         }
         return (Conv1x1.Forward(x), tap!);

@@ -134,14 +134,21 @@ public sealed class StyleGan2Generator : Module
         if (codes.Rank != 3 || codes.Size(0) != b || codes.Size(1) != k || codes.Size(2) != Config.StyleDim)
             throw new ShapeException("stylegan2_from_base", $"codes {Engine.Shape.Format(codes.Shape)} are not [{b}, {k}, {Config.StyleDim}]");
         int j0 = logR - 3;
-        var x = StyleConvs[2 * j0 + 1].Forward(fcode, Code(codes, 0), Noises[2 * j0 + 2]);
-        var skip = ToRgbs[j0].Forward(x, Code(codes, 1), null);
+        var (x, skip) = InferenceStep.Run(() =>
+        {
+            var h = StyleConvs[2 * j0 + 1].Forward(fcode, Code(codes, 0), Noises[2 * j0 + 2]);
+            return (h, ToRgbs[j0].Forward(h, Code(codes, 1), null));
+        });
         int ci = 1;
         for (int j = j0 + 1; j < ToRgbs.Count; j++)
         {
-            x = StyleConvs[2 * j].Forward(x, Code(codes, ci), Noises[2 * j + 1]);
-            x = StyleConvs[2 * j + 1].Forward(x, Code(codes, ci + 1), Noises[2 * j + 2]);
-            skip = ToRgbs[j].Forward(x, Code(codes, ci + 2), skip);
+            int c0 = ci;
+            var (xIn, skipIn) = (x, skip);
+            x = InferenceStep.Run(() => StyleConvs[2 * j].Forward(xIn, Code(codes, c0), Noises[2 * j + 1]));
+            var xUp = x;
+            x = InferenceStep.Run(() => StyleConvs[2 * j + 1].Forward(xUp, Code(codes, c0 + 1), Noises[2 * j + 2]));
+            var xOut = x;
+            skip = InferenceStep.Run(() => ToRgbs[j].Forward(xOut, Code(codes, c0 + 2), skipIn));
             ci += 2;
         }
         return new GeneratorOutput(skip, x);
