@@ -43,7 +43,10 @@ class SpatialMean(nn.Module):
         if k is None or (k >= h and k >= w):
             return x.mean((2, 3), keepdim=True)
         k1, k2 = min(h, k), min(w, k)
-        box = F.avg_pool2d(x, (k1, k2), stride=1)
+        # mean over every valid k1 x k2 window through an integral image (as upstream TLC does;
+        # avg_pool2d with a 384x384 window would cost O(k^2) per pixel)
+        s = F.pad(x.cumsum(2).cumsum(3), (1, 0, 1, 0))
+        box = (s[:, :, k1:, k2:] - s[:, :, :-k1, k2:] - s[:, :, k1:, :-k2] + s[:, :, :-k1, :-k2]) / (k1 * k2)
         dh, dw = h - box.shape[2], w - box.shape[3]
         return F.pad(box, (dw // 2, dw - dw // 2, dh // 2, dh - dh // 2), mode='replicate')
 
