@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
 using UGPNet.Engine;
+using UGPNet.Models;
 using UGPNet.Models.Restoration;
 
 namespace UGPNet.Cli;
@@ -31,11 +32,11 @@ public static class Program
                 return 2;
             }
             if (doList)
-                foreach (var e in ModelZoo.Entries) Console.WriteLine($"{e.Name,-26} {e.Description}");
+                foreach (var e in ModelZoo.Entries.Concat(SynthesisZoo.Entries)) Console.WriteLine($"{e.Name,-26} {e.Description}");
             if (name != null)
             {
                 ModelZoo.Entry entry;
-                try { entry = ModelZoo.Find(name); }
+                try { entry = SynthesisZoo.TryFind(name) ?? ModelZoo.Find(name); }
                 catch (ArgumentException e) { Console.Error.WriteLine(e.Message); return 2; }
                 PrintCounts(entry);
             }
