@@ -26,6 +26,9 @@ log "benchmark exit ${PIPESTATUS[0]}"
 log "pytorch reference"
 timeout 120 python3 benchmarks/pytorch/gpu_ops_reference.py --reps 10 --out "$OUT" 2>&1 | tee "$OUT/torch.txt"
 log "pytorch exit ${PIPESTATUS[0]}"
+log "pytorch nafnet"
+timeout 90 python3 benchmarks/pytorch/nafnet_gpu_reference.py --reps 10 2>&1 | tee -a "$OUT/torch.txt"
+log "pytorch nafnet exit ${PIPESTATUS[0]}"
 # side by side: ours / torch for every row both printed
 python3 - "$OUT" <<'PY' 2>&1 | tee "$OUT/compare.txt"
 import re, sys, os
@@ -42,4 +45,6 @@ for k, (v, u) in ours.items():
     t = torch.get("torch_" + k)
     if t and u != "ms" and not k.endswith("_time"):
         print(f"ratio_{k}: {v / t[0] * 100:.1f} % of torch ({v:.1f} vs {t[0]:.1f} {u})")
+    elif t and u == "ms" and not k.endswith("_time"):
+        print(f"ratio_{k}: {t[0] / v * 100:.1f} % of torch speed ({v:.1f} vs {t[0]:.1f} ms; ours/torch time {v / t[0]:.2f}x)")
 PY

@@ -50,10 +50,39 @@ public sealed partial class IlgpuBackend
 
     private readonly Dictionary<string, int> _tapCounts = [];
 
+    private AxisTables IdentityTables(int size) => Tables($"identity:{size}", () =>
+    {
+        var f = new AxisFilter(size, size, 1);
+        for (int i = 0; i < size; i++) { f.Index[i] = i; f.Weight[i] = 1f; }
+        return f;
+    });
+
+    // One 2-D pass costs TapsH·TapsW per output; above this many taps two 1-D passes through a temporary
+    // are cheaper (box means with windows of hundreds of pixels, strong MATLAB downscaling).
+    private const int TwoPassTaps = 16;
+
     private void Separable(AxisTables th, AxisTables tw, int planes, int inH, int inW, int outH, int outW, BufferView x, BufferView y)
     {
         CheckLen("resample", x, (long)planes * inH * inW, "input"); CheckLen("resample", y, (long)planes * outH * outW, "output");
         if (planes == 0) return;
+        if (th.Taps > 1 && tw.Taps > 1 && th.Taps * tw.Taps > TwoPassTaps)
+        {
+            // rows first: [planes, inH, inW] -> [planes, outH, inW] -> [planes, outH, outW]
+            var tmp = Allocate(planes * outH * inW);
+            try
+            {
+                var t = new BufferView(tmp, 0, planes * outH * inW);
+                SeparablePass(th, IdentityTables(inW), planes, inH, inW, outH, inW, x, t);
+                SeparablePass(IdentityTables(outH), tw, planes, outH, inW, outH, outW, t, y);
+            }
+            finally { Free(tmp); } // safe: one in-order stream
+            return;
+        }
+        SeparablePass(th, tw, planes, inH, inW, outH, outW, x, y);
+    }
+
+    private void SeparablePass(AxisTables th, AxisTables tw, int planes, int inH, int inW, int outH, int outW, BufferView x, BufferView y)
+    {
         var s = new SeparableShape { Planes = planes, InH = inH, InW = inW, OutH = outH, OutW = outW, TapsH = th.Taps, TapsW = tw.Taps };
         var k = Kernel("sep_fwd", () => Accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, SeparableShape,
             ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<float>>(Resample.Forward));
@@ -64,6 +93,24 @@ public sealed partial class IlgpuBackend
     {
         CheckLen("resample backward", gx, (long)planes * inH * inW, "gx"); CheckLen("resample backward", gy, (long)planes * outH * outW, "gy");
         if (planes == 0) return;
+        if (th.Taps > 1 && tw.Taps > 1 && th.Taps * tw.Taps > TwoPassTaps)
+        {
+            // the adjoint of the two forward passes, in reverse order
+            var tmp = Allocate(planes * outH * inW);
+            try
+            {
+                var t = new BufferView(tmp, 0, planes * outH * inW);
+                SeparableAdjointPass(IdentityTables(outH), tw, planes, outH, inW, outH, outW, gy, t);
+                SeparableAdjointPass(th, IdentityTables(inW), planes, inH, inW, outH, inW, t, gx);
+            }
+            finally { Free(tmp); }
+            return;
+        }
+        SeparableAdjointPass(th, tw, planes, inH, inW, outH, outW, gy, gx);
+    }
+
+    private void SeparableAdjointPass(AxisTables th, AxisTables tw, int planes, int inH, int inW, int outH, int outW, BufferView gy, BufferView gx)
+    {
         var s = new SeparableShape { Planes = planes, InH = inH, InW = inW, OutH = outH, OutW = outW, TapsH = th.Taps, TapsW = tw.Taps };
         var k = Kernel("sep_bwd", () => Accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, SeparableShape,
             ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>>(Resample.Backward));
