@@ -87,3 +87,19 @@ public class ParameterCountTests
         Assert.DoesNotContain("down_path_2.4.csff_enc.weight", hn);
     }
 }
+
+public class ModelZooTests
+{
+    [Fact]
+    public void TopLevelRowsAddUpToTheTotalAndNamesAreUnique()
+    {
+        Assert.Equal(ModelZoo.Names.Count(), ModelZoo.Names.Distinct().Count());
+        foreach (var name in new[] { "nafnet-demo", "rrdbnet-demo-x4", "restoration-demo", "restoration-demo-sr" })
+        {
+            using var model = ModelZoo.Build(name);
+            var rows = ModelZoo.TopLevelCounts(model);
+            Assert.Equal(model.ParameterCount(), rows.Sum(r => r.Parameters));
+        }
+        Assert.Throws<ArgumentException>(() => ModelZoo.Find("no-such-model"));
+    }
+}
