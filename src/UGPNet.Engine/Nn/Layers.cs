@@ -170,7 +170,11 @@ public sealed class Sequential : Layer
 
     public override Tensor Forward(Tensor x)
     {
-        foreach (var l in _layers) x = l.Forward(x);
+        foreach (var l in _layers)
+        {
+            var input = x;
+            x = InferenceStep.Run(() => l.Forward(input));
+        }
         return x;
     }
 }

@@ -252,26 +252,3 @@ public sealed class NoiseBuffers : Module
     public Tensor this[int i] => _noises[i];
 }
 
-/// <summary>
-/// Inference helper: with gradient recording off, runs a step inside its own <see cref="TensorScope"/> and
-/// keeps only its result, so the step's temporaries go back to the pool at once instead of living until
-/// the caller's scope ends (a 512² forward otherwise holds every activation). With recording on it just
-/// runs the step: the graph needs the temporaries for backward.
-/// </summary>
-public static class InferenceStep
-{
-    public static Tensor Run(Func<Tensor> step)
-    {
-        if (Engine.Autograd.GradMode.Enabled) return step();
-        using var scope = new TensorScope();
-        return step().Keep();
-    }
-
-    public static (Tensor, Tensor) Run(Func<(Tensor, Tensor)> step)
-    {
-        if (Engine.Autograd.GradMode.Enabled) return step();
-        using var scope = new TensorScope();
-        var (a, b) = step();
-        return (a.Keep(), b.Keep());
-    }
-}
