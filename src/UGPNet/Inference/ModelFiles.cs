@@ -1,0 +1,106 @@
+using UGPNet.Engine;
+using UGPNet.Engine.Backends;
+using UGPNet.Engine.IO;
+using UGPNet.Engine.Nn;
+using UGPNet.Models.Restoration;
+
+namespace UGPNet.Inference;
+
+/// <summary>The safetensors <c>__metadata__</c> keys our weight files carry, so a file says which model it holds.</summary>
+public static class WeightsMetadata
+{
+    /// <summary>Preset name (a <see cref="ModelCatalog"/> name): restore builds this model and loads the file strictly.</summary>
+    public const string Model = "ugpnet.model";
+    /// <summary>denoise, deblur, sr4, sr8 (absent for task-free files such as a generator or LPIPS weights).</summary>
+    public const string Task = "ugpnet.task";
+    /// <summary>What the file is: a model kind of the importer (nafnet, resmodule, ...) or "trained".</summary>
+    public const string Kind = "ugpnet.kind";
+    /// <summary>The file it was made from (import) or the run that made it.</summary>
+    public const string Source = "ugpnet.source";
+    /// <summary>A JSON-ish one-line description of the configuration (layer widths, blocks).</summary>
+    public const string Config = "ugpnet.config";
+    public const string Format = "ugpnet.format";
+    public const string FormatVersion = "1";
+}
+
+/// <summary>Every named model the tools can build (the restoration zoo; the UGPNet/synthesis zoo joins when it lands).</summary>
+public static class ModelCatalog
+{
+    public static IEnumerable<ModelZoo.Entry> Entries => ModelZoo.Entries;
+    public static IEnumerable<string> Names => Entries.Select(e => e.Name);
+
+    public static ModelZoo.Entry? TryFind(string name) =>
+        Entries.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    public static ModelZoo.Entry Find(string name) => TryFind(name)
+        ?? throw new ArgumentException($"unknown model '{name}'; known: {string.Join(", ", Names)}");
+
+    public static Module Build(string name, Generator? gen = null) => Find(name).Build(gen ?? new Generator(0));
+
+    /// <summary>Wraps a built model as a restorer (takes ownership).</summary>
+    public static IRestorer ToRestorer(Module module, string name, IBackend? backend = null) => module switch
+    {
+        RestorationModule or IRestorationBackbone => new RegressionRestorer(module, name, backend),
+        _ => throw new ArgumentException($"model '{name}' ({module.GetType().Name}) cannot restore images"),
+    };
+
+    /// <summary>A one-line description of a model's layout, stored in weight files.</summary>
+    public static string DescribeConfig(Module module) => module switch
+    {
+        RestorationModule r => $"restoration(backbone={DescribeConfig((Module)r.Backbone)}, f_reg={r.FeatureChannels})",
+        NAFNet n => $"nafnet(width={n.Config.Width}, enc=[{string.Join(",", n.Config.EncBlocks)}], mid={n.Config.MiddleBlocks}, dec=[{string.Join(",", n.Config.DecBlocks)}], tlc={n.Config.TlcBaseWindow?.ToString() ?? "none"})",
+        RRDBNet r => $"rrdbnet(nf={r.Config.NumFeat}, blocks={r.Config.NumBlocks}, gc={r.Config.Growth}, scale={r.Config.Scale})",
+        _ => module.GetType().Name,
+    };
+}
+
+/// <summary>Reads and writes model weight files with their metadata.</summary>
+public static class ModelFiles
+{
+    /// <summary>Writes a model's state dict as safetensors with the metadata that lets <see cref="LoadRestorer"/> rebuild it.</summary>
+    public static void Save(Module module, string path, string modelName, string? task, string kind, string? source = null,
+        IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var meta = new Dictionary<string, string>
+        {
+            [WeightsMetadata.Format] = WeightsMetadata.FormatVersion,
+            [WeightsMetadata.Model] = modelName,
+            [WeightsMetadata.Kind] = kind,
+            [WeightsMetadata.Config] = ModelCatalog.DescribeConfig(module),
+        };
+        if (task != null) meta[WeightsMetadata.Task] = task;
+        if (source != null) meta[WeightsMetadata.Source] = source;
+        if (extra != null) foreach (var (k, v) in extra) meta[k] = v;
+        ModuleWeights.SaveSafetensors(module, path, meta);
+    }
+
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path) => SafetensorsFile.ReadHeader(path).Metadata;
+
+    /// <summary>
+    /// Builds the model a weights file names in its metadata, loads it strictly (names and shapes) and wraps it
+    /// as a restorer. With <paramref name="task"/> set, a file made for another task is refused.
+    /// </summary>
+    public static IRestorer LoadRestorer(string path, string? task = null, IBackend? backend = null)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"weights file '{path}' not found", path);
+        var meta = ReadMetadata(path);
+        if (!meta.TryGetValue(WeightsMetadata.Model, out var name))
+            throw new InvalidDataException($"weights file '{path}' has no '{WeightsMetadata.Model}' metadata, so the model to build is unknown; " +
+                "make it with `ugpnet import` or `ugpnet train`");
+        if (task != null && meta.TryGetValue(WeightsMetadata.Task, out var fileTask) && !string.Equals(fileTask, task, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"weights file '{path}' is for task '{fileTask}', not '{task}'");
+        var entry = ModelCatalog.TryFind(name)
+            ?? throw new InvalidDataException($"weights file '{path}' names model '{name}', which this build does not know (known: {string.Join(", ", ModelCatalog.Names)})");
+        var module = entry.Build(new Generator(0));
+        try
+        {
+            ModuleWeights.LoadSafetensors(module, path, strict: true);
+            return ModelCatalog.ToRestorer(module, entry.Name, backend);
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
+    }
+}
