@@ -25,13 +25,15 @@ internal static class Cli
         var w = Out(p);
         bool terminal = ReferenceEquals(w, System.Console.Out) && !System.Console.IsOutputRedirected;
         if (terminal) return AnsiConsole.Console;
-        return AnsiConsole.Create(new AnsiConsoleSettings
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(w),
             Ansi = AnsiSupport.No,
             ColorSystem = ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
         });
+        console.Profile.Width = 200; // files and pipes: do not wrap table cells at 80 columns
+        return console;
     }
 
     public static bool IsInteractive(IAnsiConsole console) => console.Profile.Capabilities.Interactive && console.Profile.Capabilities.Ansi;

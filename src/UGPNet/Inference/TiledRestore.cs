@@ -78,7 +78,7 @@ public static class TiledRestore
     private static int AlignDown(int v, int m) => v / m * m;
 
     /// <summary>Tile starts along one axis: steps of (tile − overlap), the last one flush with the end.</summary>
-    internal static int[] Positions(int length, int tile, int overlap, int m)
+    public static int[] Positions(int length, int tile, int overlap, int m)
     {
         if (tile >= length) return [0];
         int step = Math.Max(m, AlignDown(tile - overlap, m));
@@ -155,7 +155,7 @@ public static class TiledRestore
     }
 
     /// <summary>Blend weights along one axis for tile <paramref name="k"/> (in output pixels).</summary>
-    internal static float[] AxisWeights(int[] starts, int k, int tile, int scale, BlendMode mode)
+    public static float[] AxisWeights(int[] starts, int k, int tile, int scale, BlendMode mode)
     {
         int n = tile * scale;
         var w = new float[n];
@@ -174,7 +174,7 @@ public static class TiledRestore
     }
 
     /// <summary>Weight at distance i from a tile's inner edge inside an overlap of length ov: 0 for the first ov/4, a ramp over the middle, 1 after.</summary>
-    internal static float Ramp(int i, int ov, BlendMode mode)
+    public static float Ramp(int i, int ov, BlendMode mode)
     {
         if (ov <= 0) return 1f;
         int margin = ov / 4;
