@@ -6,7 +6,11 @@ using UGPNet.Engine.Autograd;
 using UGPNet.Engine.IO;
 using UGPNet.Engine.Nn;
 using UGPNet.Inference;
+using UGPNet.Models;
+using UGPNet.Models.Fusion;
 using UGPNet.Models.Restoration;
+using UGPNet.Models.Synthesis;
+using UGPNet.Imaging;
 using static UGPNet.Cli.Tests.TestSupport;
 
 namespace UGPNet.Cli.Tests;
@@ -24,7 +28,9 @@ public sealed class ImportTests : IDisposable
         {
             if (name.EndsWith("num_batches_tracked", StringComparison.Ordinal)) continue;
             using var r = Tensor.Normal(t.Shape, 0f, 0.1f, g);
-            t.CopyFrom(r);
+            var v = r.ToArray();
+            if (name.EndsWith("running_var", StringComparison.Ordinal)) for (int i = 0; i < v.Length; i++) v[i] = 0.5f + Math.Abs(v[i]);
+            t.CopyFrom(v);
         }
     }
 
@@ -179,5 +185,87 @@ public sealed class ImportTests : IDisposable
         Assert.True(r.ExitCode == 0, r.All);
         Assert.Equal("lpips-vgg", ModelFiles.ReadMetadata(dst)[WeightsMetadata.Model]);
         Assert.Equal(5, SafetensorsFile.Read(dst).Arrays.Count);
+    }
+
+    [Fact]
+    public void Fusion_module_checkpoint_imports_and_gives_the_same_outputs()
+    {
+        using var src = (FusionModule)ModelCatalog.Build("fusion-demo");
+        Randomize(src, 41);
+        var ckpt = _dir["fusmodule_best.pth"];
+        TorchCheckpointWriter.Write(ckpt, ModuleWeights.ToArrays(src));
+        var dst = _dir["fus.safetensors"];
+        var r = Ugpnet("import", ckpt, dst);
+        Assert.True(r.ExitCode == 0, r.All);
+        Assert.Equal("fusion-demo", ModelFiles.ReadMetadata(dst)[WeightsMetadata.Model]);
+        using var loaded = (FusionModule)ModelCatalog.Build("fusion-demo", new Generator(99));
+        ModuleWeights.LoadSafetensors(loaded, dst);
+        using var fs = Tensor.Uniform([1, 32, 12, 12], -1, 1, new Generator(8));
+        using var fr = Tensor.Uniform([1, 32, 12, 12], -1, 1, new Generator(9));
+        AssertClose(Run(_ => src.Forward(fs, fr), fs), Run(_ => loaded.Forward(fs, fr), fs));
+    }
+
+    /// <summary>synmodule_*.pth layout: {fencoder, wmodule, generator, discriminator} nested state dicts.</summary>
+    private static CheckpointDict SynmoduleFile(SynthesisModule syn, Module disc)
+    {
+        var root = new CheckpointDict(isOrderedDict: false);
+        root.Add("fencoder", CheckpointDict.FromArrays(ModuleWeights.ToArrays(syn.FEncoder)));
+        root.Add("wmodule", CheckpointDict.FromArrays(ModuleWeights.ToArrays(syn.WModule)));
+        root.Add("generator", CheckpointDict.FromArrays(ModuleWeights.ToArrays(syn.Generator)));
+        root.Add("discriminator", CheckpointDict.FromArrays(ModuleWeights.ToArrays(disc)));
+        return root;
+    }
+
+    [Fact]
+    public void Synthesis_module_checkpoint_maps_its_nested_dicts_and_skips_the_discriminator()
+    {
+        using var syn = (SynthesisModule)ModelCatalog.Build("synthesis-demo64");
+        using var disc = ModelCatalog.Build("stylegan2-d64-demo");
+        Randomize(syn, 51);
+        var ckpt = _dir["synmodule_40000.pth"];
+        TorchCheckpointWriter.Write(ckpt, SynmoduleFile(syn, disc));
+        var dst = _dir["syn.safetensors"];
+        var r = Ugpnet("import", ckpt, dst);
+        Assert.True(r.ExitCode == 0, r.All);
+        Assert.Contains("skipped: discriminator", r.Output);
+        using var loaded = (SynthesisModule)ModelCatalog.Build("synthesis-demo64", new Generator(98));
+        ModuleWeights.LoadSafetensors(loaded, dst);
+        syn.Eval(); loaded.Eval();
+        using var x = Tensor.Uniform([1, 3, 64, 64], 0, 1, new Generator(10));
+        AssertClose(Run(t => syn.Forward(t).Image, x), Run(t => loaded.Forward(t).Image, x));
+    }
+
+    [Fact]
+    public void Three_module_files_make_a_UGPNet_model_that_restores_with_x_syn()
+    {
+        using var model = (UGPNetModel)ModelCatalog.Build("ugpnet-demo-denoise");
+        using var disc = ModelCatalog.Build("stylegan2-d64-demo");
+        Randomize(model, 61);
+        model.Eval();
+        string res = _dir["resmodule_best_18000.pth"], syn = _dir["synmodule_40000.pth"], fus = _dir["fusmodule_best.pth"];
+        TorchCheckpointWriter.Write(res, ModuleWeights.ToArrays(model.Restoration));
+        TorchCheckpointWriter.Write(syn, SynmoduleFile(model.Synthesis, disc));
+        TorchCheckpointWriter.Write(fus, ModuleWeights.ToArrays(model.Fusion));
+        var dst = _dir["ugpnet.safetensors"];
+        var r = Ugpnet("import", res, syn, fus, dst, "--task", "denoise");
+        Assert.True(r.ExitCode == 0, r.All);
+        Assert.Equal("ugpnet-demo-denoise", ModelFiles.ReadMetadata(dst)[WeightsMetadata.Model]);
+
+        using var x = Tensor.Uniform([1, 3, 64, 64], 0, 1, new Generator(11));
+        using var restorer = ModelFiles.LoadRestorer(dst, "denoise");
+        Assert.True(restorer.HasSynthesis);
+        Assert.Equal(64, restorer.FixedInputSize);
+        AssertClose(Run(t => model.Forward(t).XHat, x), Run(t => restorer.Forward(t).XHat, x));
+        AssertClose(Run(t => model.Forward(t).XSyn, x), Run(t => restorer.Forward(t).XSyn!, x));
+
+        // Any size through 64x64 tiles, with x_syn and a four-panel comparison sheet.
+        var img = WriteSynthetic(_dir["face.png"], 70, 50);
+        var outDir = _dir["out-ugpnet"];
+        var rr = Ugpnet("restore", "-i", img, "-o", outDir, "--task", "denoise", "--weights", dst, "--save-intermediate", "--compare");
+        Assert.True(rr.ExitCode == 0, rr.All);
+        Assert.True(File.Exists(Path.Combine(outDir, "face_xsyn.png")));
+        var sheet = ImageIO.Read(Path.Combine(outDir, "face_compare.png"));
+        Assert.Equal((4 * 70 + 3 * 4, 50), (sheet.Width, sheet.Height));
+        Assert.Equal((70, 50), (ImageIO.Read(Path.Combine(outDir, "face.png")).Width, ImageIO.Read(Path.Combine(outDir, "face.png")).Height));
     }
 }

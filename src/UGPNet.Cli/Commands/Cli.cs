@@ -61,21 +61,28 @@ internal static class Cli
         DefaultValueFactory = _ => "auto",
     };
 
-    /// <summary>
-    /// The backend for a device string. Only the CPU backend is built into this program until a backend
-    /// registry with GPU providers lands; "auto" picks the CPU then, and a GPU device is a clear error.
-    /// </summary>
+    /// <summary>The backend for "auto", "cpu", "cuda:N" or "opencl:N" (the ILGPU devices are registered at start-up); errors say why.</summary>
     public static IBackend ResolveDevice(string text)
     {
+        EnsureGpuBackends();
         string t = text.Trim().ToLowerInvariant();
-        if (t == "auto") return CpuBackend.Instance;
-        var device = Device.Parse(t); // unknown names throw ArgumentException with the accepted forms
-        if (device.Kind == DeviceKind.Cpu) return CpuBackend.Instance;
-        throw new ArgumentException($"device '{text}' is not available: this build has no GPU backend (devices: cpu)");
+        if (t != "auto") Device.Parse(t); // unknown names throw ArgumentException with the accepted forms
+        return BackendRegistry.Resolve(t);
     }
 
-    public static IReadOnlyList<(string Device, string Name, bool Usable, string? Reason)> ListDevices() =>
-        [("cpu", $"CPU SIMD backend ({Environment.ProcessorCount} threads)", true, null)];
+    public static IReadOnlyList<BackendDeviceInfo> ListDevices()
+    {
+        EnsureGpuBackends();
+        return BackendRegistry.ListDevices();
+    }
+
+    private static int _registered;
+
+    /// <summary>Registers the ILGPU provider once (it only opens CUDA / OpenCL when a device is listed or asked for).</summary>
+    public static void EnsureGpuBackends()
+    {
+        if (Interlocked.Exchange(ref _registered, 1) == 0) Engine.Ilgpu.IlgpuDevices.Register();
+    }
 
     public static string Escape(string s) => Markup.Escape(s);
 

@@ -16,7 +16,7 @@ internal static class DevicesCommand
             table.AddColumn("name");
             table.AddColumn("usable");
             foreach (var d in Cli.ListDevices())
-                table.AddRow(Markup.Escape(d.Device), Markup.Escape(d.Name), d.Usable ? "yes" : Markup.Escape($"no ({d.Reason})"));
+                table.AddRow(Markup.Escape(d.Device.ToString()), Markup.Escape(d.Name), d.Usable ? "yes" : Markup.Escape($"no ({d.Reason})"));
             Cli.Console(p).Write(table);
             Cli.Out(p).WriteLine("--device auto picks the first usable CUDA device, else OpenCL, else cpu");
             return Cli.Ok;

@@ -9,8 +9,12 @@ internal static class ImportCommand
 {
     public static Command Create()
     {
-        var src = new Argument<string>("SRC") { Description = "official checkpoint (.pth, zip or legacy format)" };
-        var dst = new Argument<string>("DST") { Description = "output .safetensors file" };
+        var files = new Argument<string[]>("SRC... DST")
+        {
+            Description = "official checkpoint(s) (.pth, zip or legacy format), then the output .safetensors file; " +
+                "several checkpoints (resmodule or rrdbnet + synmodule + fusmodule) make one UGPNet model file",
+            Arity = new ArgumentArity(2, 8),
+        };
         var kind = new Option<string>("--kind", "-k")
         {
             Description = $"what the checkpoint holds: {string.Join(", ", CheckpointImporter.KindNames.Select(k => k.Name))}",
@@ -22,16 +26,20 @@ internal static class ImportCommand
         task.AcceptOnlyFromAmong([.. RestoreTasks.Names]);
         var cmd = new Command("import", "convert an official UGPNet/BasicSR/LPIPS/torchvision checkpoint to safetensors (safe reader: no pickle code runs)")
         {
-            src, dst, kind, preset, task,
+            files, kind, preset, task,
         };
         cmd.SetAction(p =>
         {
-            string s = p.GetValue(src)!, d = p.GetValue(dst)!;
-            if (!File.Exists(s)) return Cli.Fail(p, $"checkpoint '{s}' not found");
+            var all = p.GetValue(files)!;
+            var sources = all[..^1];
+            string d = all[^1];
+            foreach (var f in sources)
+                if (!File.Exists(f)) return Cli.Fail(p, $"checkpoint '{f}' not found");
+            string s = string.Join(" + ", sources);
             if (!d.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return Cli.Fail(p, $"destination '{d}' must end in .safetensors");
             try
             {
-                var r = CheckpointImporter.Import(s, d, CheckpointImporter.ParseKind(p.GetValue(kind)!), p.GetValue(preset), p.GetValue(task));
+                var r = CheckpointImporter.Import(sources, d, CheckpointImporter.ParseKind(p.GetValue(kind)!), p.GetValue(preset), p.GetValue(task));
                 var o = Cli.Out(p);
                 o.WriteLine($"imported {s} ({CheckpointImporter.KindName(r.Kind)}) as model '{r.Model}'{(r.Task != null ? $", task {r.Task}" : "")}: " +
                     $"{r.Tensors} tensors, {r.Values:N0} values, names and shapes checked");

@@ -7,7 +7,9 @@ using UGPNet.Inference;
 namespace UGPNet.Checkpoints;
 
 /// <summary>What an official checkpoint holds (spec §10).</summary>
-public enum CheckpointKind { Auto, NAFNet, RRDBNet, StyleGan2G, StyleGan2D, ResModule, SynModule, FusModule, Lpips, TorchvisionVgg }
+public enum CheckpointKind { Auto, NAFNet, RRDBNet, StyleGan2G, StyleGan2D, ResModule, SynModule, FusModule, Lpips, TorchvisionVgg,
+    /// <summary>A whole UGPNet model from its module files: resmodule (or rrdbnet for SR) + synmodule + fusmodule.</summary>
+    UGPNet }
 
 /// <summary>The outcome of an import: which model the file matched and what was written.</summary>
 public sealed record ImportResult(CheckpointKind Kind, string Model, string? Task, int Tensors, long Values, IReadOnlyList<string> Skipped, string Destination);
@@ -27,7 +29,7 @@ public static class CheckpointImporter
         ("auto", CheckpointKind.Auto), ("nafnet", CheckpointKind.NAFNet), ("rrdbnet", CheckpointKind.RRDBNet),
         ("stylegan2-g", CheckpointKind.StyleGan2G), ("stylegan2-d", CheckpointKind.StyleGan2D), ("resmodule", CheckpointKind.ResModule),
         ("synmodule", CheckpointKind.SynModule), ("fusmodule", CheckpointKind.FusModule), ("lpips", CheckpointKind.Lpips),
-        ("torchvision-vgg", CheckpointKind.TorchvisionVgg),
+        ("torchvision-vgg", CheckpointKind.TorchvisionVgg), ("ugpnet", CheckpointKind.UGPNet),
     ];
 
     public static CheckpointKind ParseKind(string text) =>
@@ -43,6 +45,12 @@ public static class CheckpointImporter
         CheckpointKind.NAFNet => [("nafnet-demo", null), ("nafnet-deblur", "deblur"), ("nafnet-denoise", "denoise")],
         CheckpointKind.RRDBNet => [("rrdbnet-demo-x4", "sr4"), ("rrdbnet-x8", "sr8")],
         CheckpointKind.ResModule => [("restoration-demo", null), ("restoration-deblur", "deblur"), ("restoration-denoise", "denoise"), ("restoration-hinet-deblur", "deblur")],
+        CheckpointKind.StyleGan2G => [("stylegan2-g64-demo", null), ("stylegan2-g128-demo", null), ("stylegan2-g512", null)],
+        CheckpointKind.StyleGan2D => [("stylegan2-d64-demo", null), ("stylegan2-d128-demo", null), ("stylegan2-d512", null)],
+        CheckpointKind.SynModule => [("synthesis-demo64", null), ("synthesis-demo128", null), ("synthesis-512", null)],
+        CheckpointKind.FusModule => [("fusion-demo", null), ("fusion-demo128", null), ("fusion-512", null)],
+        CheckpointKind.UGPNet => [("ugpnet-demo-denoise", null), ("ugpnet-demo-sr4", "sr4"), ("ugpnet-demo128-denoise", null),
+            ("ugpnet-deblur", "deblur"), ("ugpnet-denoise", "denoise"), ("ugpnet-sr8", "sr8")],
         _ => [],
     };
 
@@ -114,29 +122,69 @@ public static class CheckpointImporter
     }
 
     /// <summary>Imports <paramref name="src"/> into <paramref name="dst"/> (safetensors). <paramref name="preset"/> forces the model; <paramref name="task"/> overrides the task recorded.</summary>
-    public static ImportResult Import(string src, string dst, CheckpointKind kind = CheckpointKind.Auto, string? preset = null, string? task = null)
+    public static ImportResult Import(string src, string dst, CheckpointKind kind = CheckpointKind.Auto, string? preset = null, string? task = null) =>
+        Import([src], dst, kind, preset, task);
+
+    /// <summary>
+    /// Imports one checkpoint, or (kind ugpnet, or several sources) the module files of a whole UGPNet model:
+    /// resmodule_*.pth (or rrdbnet_x8_bicubic.pth for SR), synmodule_*.pth and fusmodule_best.pth, each mapped under
+    /// our model's prefix (resmodule., synmodule., fusmodule.).
+    /// </summary>
+    public static ImportResult Import(IReadOnlyList<string> sources, string dst, CheckpointKind kind = CheckpointKind.Auto, string? preset = null, string? task = null)
     {
-        var root = TorchCheckpoint.Read(src);
-        if (kind == CheckpointKind.Auto) kind = Detect(root, src);
+        if (sources.Count == 0) throw new ArgumentException("no checkpoint to import");
         var skipped = new List<string>();
-        var arrays = SelectArrays(root, kind, src, skipped);
-        if (arrays.Count == 0) throw new InvalidDataException($"{src}: no tensors found for a {KindName(kind)} checkpoint");
-        string source = Path.GetFileName(src);
-
-        switch (kind)
+        string label = string.Join(" + ", sources.Select(Path.GetFileName));
+        IReadOnlyList<NamedArray> arrays;
+        if (sources.Count > 1 || kind == CheckpointKind.UGPNet)
         {
-            case CheckpointKind.Lpips: return ImportLpips(arrays, src, dst, source, skipped);
-            case CheckpointKind.TorchvisionVgg: return ImportVgg(arrays, src, dst, source, skipped);
+            if (kind is not (CheckpointKind.Auto or CheckpointKind.UGPNet))
+                throw new ArgumentException($"several checkpoints can only be imported together as one UGPNet model (--kind ugpnet), not as {KindName(kind)}");
+            kind = CheckpointKind.UGPNet;
+            var all = new List<NamedArray>();
+            foreach (var src in sources)
+            {
+                var root = TorchCheckpoint.Read(src);
+                var part = Detect(root, src);
+                string prefix = part switch
+                {
+                    CheckpointKind.ResModule => "resmodule.",
+                    CheckpointKind.RRDBNet => "resmodule.regression.",
+                    CheckpointKind.SynModule => "synmodule.",
+                    CheckpointKind.FusModule => "fusmodule.",
+                    _ => throw new InvalidDataException($"{src}: a {KindName(part)} checkpoint is not a part of a UGPNet model (give resmodule or rrdbnet, synmodule and fusmodule files)"),
+                };
+                var partSkipped = new List<string>();
+                all.AddRange(SelectArrays(root, part, src, partSkipped).Select(a => a with { Name = prefix + a.Name }));
+                skipped.AddRange(partSkipped.Select(k => $"{Path.GetFileName(src)}: {k}"));
+            }
+            arrays = all;
         }
+        else
+        {
+            string src = sources[0];
+            var root = TorchCheckpoint.Read(src);
+            if (kind == CheckpointKind.Auto) kind = Detect(root, src);
+            arrays = SelectArrays(root, kind, src, skipped);
+            if (arrays.Count == 0) throw new InvalidDataException($"{src}: no tensors found for a {KindName(kind)} checkpoint");
+            switch (kind)
+            {
+                case CheckpointKind.Lpips: return ImportLpips(arrays, src, dst, label, skipped);
+                case CheckpointKind.TorchvisionVgg: return ImportVgg(arrays, src, dst, label, skipped);
+            }
+        }
+        return MatchAndSave(arrays, label, dst, kind, preset, task, skipped);
+    }
 
+    private static ImportResult MatchAndSave(IReadOnlyList<NamedArray> arrays, string label, string dst, CheckpointKind kind, string? preset, string? task, List<string> skipped)
+    {
         var candidates = preset != null
             ? [(ModelCatalog.Find(preset).Name, Candidates(kind).FirstOrDefault(c => string.Equals(c.Preset, preset, StringComparison.OrdinalIgnoreCase)).Task)]
             : Candidates(kind);
-        if (candidates.Count == 0)
-            throw new NotSupportedException($"{src}: importing {KindName(kind)} checkpoints needs the StyleGAN2 / fusion models, which this build does not have yet");
+        if (candidates.Count == 0) throw new NotSupportedException($"{label}: no model presets for {KindName(kind)} checkpoints");
 
-        var state = ModuleWeights.ToStateDict(arrays, src);
-        (string Preset, int Missing, int Unexpected, List<string> Detail)? best = null;
+        var state = ModuleWeights.ToStateDict(arrays, label);
+        (string Preset, List<string> Problems)? best = null;
         foreach (var (name, presetTask) in candidates)
         {
             var module = ModelCatalog.Build(name);
@@ -145,18 +193,18 @@ public static class CheckpointImporter
                 var problems = Compare(module, state);
                 if (problems.Count == 0)
                 {
-                    module.LoadStateDict(state, strict: true, source: src);
+                    module.LoadStateDict(state, strict: true, source: label);
                     string? t = task ?? presetTask;
-                    ModelFiles.Save(module, dst, name, t, KindName(kind), source);
+                    ModelFiles.Save(module, dst, name, t, KindName(kind), label);
                     return new ImportResult(kind, name, t, arrays.Count, arrays.Sum(a => (long)a.Data.Length), skipped, dst);
                 }
-                if (best == null || problems.Count < best.Value.Detail.Count) best = (name, 0, 0, problems);
+                if (best == null || problems.Count < best.Value.Problems.Count) best = (name, problems);
             }
             finally { module.Dispose(); }
         }
         var b = best!.Value;
-        throw new InvalidDataException($"{src}: the {KindName(kind)} checkpoint matches none of the presets ({string.Join(", ", candidates.Select(c => c.Preset))}); " +
-            $"closest is '{b.Preset}' with {b.Detail.Count} problem(s): {string.Join("; ", b.Detail.Take(12))}{(b.Detail.Count > 12 ? "; ..." : "")}");
+        throw new InvalidDataException($"{label}: the {KindName(kind)} checkpoint matches none of the presets ({string.Join(", ", candidates.Select(c => c.Preset))}); " +
+            $"closest is '{b.Preset}' with {b.Problems.Count} problem(s): {string.Join("; ", b.Problems.Take(12))}{(b.Problems.Count > 12 ? "; ..." : "")}");
     }
 
     /// <summary>Names missing from the file, names the model does not have, and shape mismatches.</summary>

@@ -86,3 +86,51 @@ public sealed class RegressionRestorer : IRestorer
 
     public void Dispose() => _module.Dispose();
 }
+
+/// <summary>
+/// A restorer over the full UGPNet model (restoration → StyleGAN2 prior → fusion). The prior works at one size,
+/// so the network takes square inputs of exactly the generator's size (its size / scale for SR): larger images
+/// are tiled, smaller ones padded, by the pipeline. Takes ownership of the model.
+/// </summary>
+public sealed class UGPNetRestorer : IRestorer
+{
+    private readonly Models.UGPNetModel _model;
+
+    public string ModelName { get; }
+    public int Scale { get; }
+    public int SizeMultiple { get; }
+    public int? FixedInputSize { get; }
+    public bool HasSynthesis => true;
+    public IBackend Backend { get; }
+    public long ParameterCount => _model.ParameterCount();
+    public Models.UGPNetModel Model => _model;
+
+    public UGPNetRestorer(Models.UGPNetModel model, string modelName, IBackend? backend = null)
+    {
+        _model = model;
+        ModelName = modelName;
+        Backend = backend ?? Engine.Backends.Cpu.CpuBackend.Instance;
+        model.Eval();
+        model.To(Backend);
+        var backbone = model.Restoration.Backbone;
+        (Scale, SizeMultiple) = backbone switch
+        {
+            RRDBNet rr => (rr.Config.Scale, 1),
+            NAFNet n => (1, n.PadMultiple),
+            HINet h => (1, h.PadMultiple),
+            UNet u => (1, u.PadMultiple),
+            _ => (1, 1),
+        };
+        int outSize = model.Synthesis.Generator.Config.OutSize;
+        if (outSize % Scale != 0) throw new ArgumentException($"{modelName}: generator size {outSize} is not a multiple of the scale {Scale}");
+        FixedInputSize = outSize / Scale;
+    }
+
+    public RestoreOutputs Forward(Tensor x)
+    {
+        var o = _model.Forward(x);
+        return new RestoreOutputs(o.XReg, o.XSyn, o.XHat);
+    }
+
+    public void Dispose() => _model.Dispose();
+}

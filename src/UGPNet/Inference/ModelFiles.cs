@@ -2,7 +2,10 @@ using UGPNet.Engine;
 using UGPNet.Engine.Backends;
 using UGPNet.Engine.IO;
 using UGPNet.Engine.Nn;
+using UGPNet.Models;
+using UGPNet.Models.Fusion;
 using UGPNet.Models.Restoration;
+using UGPNet.Models.Synthesis;
 
 namespace UGPNet.Inference;
 
@@ -23,10 +26,20 @@ public static class WeightsMetadata
     public const string FormatVersion = "1";
 }
 
-/// <summary>Every named model the tools can build (the restoration zoo; the UGPNet/synthesis zoo joins when it lands).</summary>
+/// <summary>Every named model the tools can build: the restoration zoo, the synthesis / UGPNet zoo, and the parts the importer checks against.</summary>
 public static class ModelCatalog
 {
-    public static IEnumerable<ModelZoo.Entry> Entries => ModelZoo.Entries;
+    /// <summary>Synthesis and fusion modules on their own (the synmodule_*.pth and fusmodule_best.pth files).</summary>
+    public static IReadOnlyList<ModelZoo.Entry> Parts { get; } =
+    [
+        new("synthesis-demo64", "demo synthesis module: E_F + map2style (8 heads) + G-64", g => new SynthesisModule(EncoderConfig.Demo64, StyleGan2Config.Demo64, g)),
+        new("synthesis-demo128", "demo synthesis module at 128 px (ours)", g => new SynthesisModule(EncoderConfig.Demo128, StyleGan2Config.Demo128, g)),
+        new("fusion-512", "UGPNet fusion module: f_syn 64 ch, 64 ch, 8 ResBlocks (fusmodule_best.pth)", g => new FusionModule(64, 64, gen: g)),
+        new("fusion-demo", "demo fusion module: f_syn 32 ch, 32 ch, 8 ResBlocks", g => new FusionModule(32, 32, gen: g)),
+        new("fusion-demo128", "demo fusion module at 128 px (ours): f_syn 16 ch, 32 ch, 8 ResBlocks", g => new FusionModule(16, 32, gen: g)),
+    ];
+
+    public static IEnumerable<ModelZoo.Entry> Entries => ModelZoo.Entries.Concat(SynthesisZoo.Entries).Concat(Parts);
     public static IEnumerable<string> Names => Entries.Select(e => e.Name);
 
     public static ModelZoo.Entry? TryFind(string name) =>
@@ -41,6 +54,7 @@ public static class ModelCatalog
     public static IRestorer ToRestorer(Module module, string name, IBackend? backend = null) => module switch
     {
         RestorationModule or IRestorationBackbone => new RegressionRestorer(module, name, backend),
+        UGPNetModel u => new UGPNetRestorer(u, name, backend),
         _ => throw new ArgumentException($"model '{name}' ({module.GetType().Name}) cannot restore images"),
     };
 
@@ -49,6 +63,7 @@ public static class ModelCatalog
     {
         RestorationModule r => $"restoration(backbone={DescribeConfig((Module)r.Backbone)}, f_reg={r.FeatureChannels})",
         NAFNet n => $"nafnet(width={n.Config.Width}, enc=[{string.Join(",", n.Config.EncBlocks)}], mid={n.Config.MiddleBlocks}, dec=[{string.Join(",", n.Config.DecBlocks)}], tlc={n.Config.TlcBaseWindow?.ToString() ?? "none"})",
+        UGPNetModel u => $"ugpnet(restoration={DescribeConfig(u.Restoration)}, generator={u.Synthesis.Generator.Config.OutSize}px style {u.Synthesis.Generator.Config.StyleDim}, fusion f_reg={u.Restoration.FeatureChannels})",
         RRDBNet r => $"rrdbnet(nf={r.Config.NumFeat}, blocks={r.Config.NumBlocks}, gc={r.Config.Growth}, scale={r.Config.Scale})",
         _ => module.GetType().Name,
     };

@@ -8,10 +8,10 @@ public static class RestoreTasks
     /// <summary>The tasks; the demo ones use the small configuration of spec §11 (64-px faces, blur bank 200 × 11², SR ×4).</summary>
     public static IReadOnlyList<RestoreTask> All { get; } =
     [
-        new("denoise", "noise:sigma=0.3,k=30", 1, "ugpnet-demo-denoise.safetensors", "restoration-demo", "Gaussian + Poisson noise (spec §7)"),
-        new("deblur", "blur:count=200,size=11,seed=0", 1, "ugpnet-demo-deblur.safetensors", "restoration-demo", "motion blur (demo bank: 200 kernels of 11x11)"),
-        new("sr4", "sr:scale=4", 4, "ugpnet-demo-sr4.safetensors", "restoration-demo-sr", "x4 super-resolution (demo)"),
-        new("sr8", "sr:scale=8", 8, "ugpnet-sr8.safetensors", "restoration-sr", "x8 super-resolution (full model; import the official weights)"),
+        new("denoise", "noise:sigma=0.3,k=30", 1, "ugpnet-demo-denoise.safetensors", "ugpnet-demo-denoise", "Gaussian + Poisson noise (spec §7)"),
+        new("deblur", "blur:count=200,size=11,seed=0", 1, "ugpnet-demo-deblur.safetensors", "ugpnet-demo-deblur", "motion blur (demo bank: 200 kernels of 11x11)"),
+        new("sr4", "sr:scale=4", 4, "ugpnet-demo-sr4.safetensors", "ugpnet-demo-sr4", "x4 super-resolution (demo)"),
+        new("sr8", "sr:scale=8", 8, "ugpnet-sr8.safetensors", "ugpnet-sr8", "x8 super-resolution (full model; import the official weights)"),
     ];
 
     public static IEnumerable<string> Names => All.Select(t => t.Name);
