@@ -22,6 +22,7 @@ public static class Program
         root.Subcommands.Add(RestoreCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(DegradeCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());

@@ -40,3 +40,30 @@ public sealed class ToolTests : IDisposable
         Assert.Equal(4, lines.Length); // input, x_reg, x_hat (no x_syn for a restoration-only model)
     }
 }
+
+public sealed class ExportTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Training_checkpoint_modules_export_to_a_restore_ready_file()
+    {
+        using var model = (UGPNet.Models.Restoration.RestorationModule)UGPNet.Inference.ModelCatalog.Build("restoration-demo", new UGPNet.Engine.Generator(5));
+        // As a training checkpoint stores it: "module.model.*" plus optimizer state.
+        var arrays = UGPNet.Engine.IO.ModuleWeights.ToArrays(model).Select(a => a with { Name = "module.model." + a.Name }).ToList();
+        arrays.Add(UGPNet.Engine.IO.NamedArray.F32("optim.adam.step", [1], [3f]));
+        var ckpt = _dir["last.safetensors"];
+        UGPNet.Engine.IO.SafetensorsFile.Write(ckpt, arrays, new Dictionary<string, string> { ["format"] = "ugpnet-checkpoint-1" });
+        var dst = _dir["ugpnet-demo-denoise.safetensors"];
+        var r = Ugpnet("export", "--model", "restoration-demo", "--task", "denoise", "--part", ckpt + "@module.model.", "-o", dst);
+        Assert.True(r.ExitCode == 0, r.All);
+        var img = WriteSynthetic(_dir["x.png"], 20, 20);
+        var rr = Ugpnet("restore", "-i", img, "-o", _dir["out"], "--task", "denoise", "--weights", dst);
+        Assert.True(rr.ExitCode == 0, rr.All);
+
+        var bad = Ugpnet("export", "--model", "nafnet-demo", "--part", ckpt + "@module.model.", "-o", _dir["bad.safetensors"]);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("does not fit 'nafnet-demo'", bad.Error);
+    }
+}
