@@ -39,6 +39,28 @@ public sealed class ToolTests : IDisposable
         Assert.Equal("output,images,psnr,ssim,r18_perceptual,lpips_vgg,fid_r18", lines[0]);
         Assert.Equal(4, lines.Length); // input, x_reg, x_hat (no x_syn for a restoration-only model)
     }
+
+    [Fact]
+    public void Eval_of_a_UGPNet_model_has_all_four_rows_and_the_feature_metrics()
+    {
+        var data = _dir.Sub("clean64");
+        for (int i = 0; i < 3; i++) WriteSynthetic(Path.Combine(data, $"face{i}.png"), 64, 64, seed: 10 + i);
+        var w = RandomWeights(_dir.Path, "ugpnet-demo-sr4", "sr4");
+        bool r18 = UGPNet.FeatureNets.ResNet18Weights.TryLocate() != null;
+        var args = new List<string> { "eval", "--task", "sr4", "--data", data, "--weights", w, "--csv", _dir["sr.csv"] };
+        if (!r18) args.Add("--no-feature-metrics");
+        var r = Ugpnet([.. args]);
+        Assert.True(r.ExitCode == 0, r.All);
+        var lines = File.ReadAllLines(_dir["sr.csv"]);
+        Assert.Equal(5, lines.Length);
+        Assert.StartsWith("x_syn,3,", lines[3]);
+        if (r18)
+        {
+            var cells = lines[4].Split(',');
+            Assert.NotEqual("n/a", cells[4]); // R18-perceptual
+            Assert.NotEqual("n/a", cells[6]); // FID-R18
+        }
+    }
 }
 
 public sealed class ExportTests : IDisposable
