@@ -1,0 +1,14 @@
+#!/bin/sh
+# Rebuilds the bundled samples from the public-domain NASA portrait (scikit-image's "astronaut") with our own
+# `ugpnet degrade`. Run from the repository root: sh samples/make-samples.sh [PATH/TO/astronaut.png]
+set -e
+SRC=${1:-../shared/data/natural/astronaut.png}
+UGPNET="dotnet run -c Release --project src/UGPNet.Cli --"
+# 1. the face: a 128x128 crop (hair line to chin) of the 512x512 photograph
+$UGPNET degrade -i "$SRC" -o samples/astronaut-face.png --degradation none --crop 160,48,128,128
+# 2. the demo models' size (64x64 faces): MATLAB-style antialiased bicubic /2
+$UGPNET degrade -i samples/astronaut-face.png -o samples/astronaut-face-64.png --degradation sr:scale=2
+# 3. one degraded copy per task (seed 0; each image's generator comes from the seed and the input file name)
+$UGPNET degrade -i samples/astronaut-face-64.png -o samples/astronaut-face-64-noise.png --task denoise --seed 0
+$UGPNET degrade -i samples/astronaut-face-64.png -o samples/astronaut-face-64-blur.png --task deblur --seed 0
+$UGPNET degrade -i samples/astronaut-face-64.png -o samples/astronaut-face-16-sr4.png --task sr4 --seed 0

@@ -1,0 +1,183 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Spectre.Console;
+using UGPNet.Imaging;
+using UGPNet.Inference;
+
+namespace UGPNet.Cli.Commands;
+
+/// <summary><c>ugpnet restore</c>: restores an image or every image of a folder into an output folder.</summary>
+internal static class RestoreCommand
+{
+    public static Command Create()
+    {
+        var input = new Option<string>("--input", "-i") { Description = "an image file or a folder of images", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "output folder (created if needed)", Required = true };
+        var task = Cli.TaskOption();
+        var weights = new Option<string?>("--weights", "-w") { Description = "weights file (.safetensors with ugpnet metadata); default: the shipped demo weights for the task in weights/" };
+        var device = Cli.DeviceOption();
+        var intermediate = new Option<bool>("--save-intermediate") { Description = "also write x_reg (NAME_xreg.png) and x_syn (NAME_xsyn.png)" };
+        var compare = new Option<bool>("--compare") { Description = "also write a side-by-side sheet NAME_compare.png: input | x_reg | x_syn | output" };
+        var tile = new Option<int?>("--tile") { Description = "tile side in input pixels (0 = never tile); default: automatic from free memory" };
+        var overlap = new Option<int?>("--overlap") { Description = "overlap of neighbouring tiles in input pixels (default: a quarter of the tile, at most 64)" };
+        var blend = new Option<string>("--blend") { Description = "tile blending ramp: cosine or linear", DefaultValueFactory = _ => "cosine" };
+        blend.AcceptOnlyFromAmong("cosine", "linear");
+        var recursive = new Option<bool>("--recursive", "-r") { Description = "include images in sub-folders" };
+        var cmd = new Command("restore", "restore an image or a folder of images (x_hat; optionally x_reg, x_syn and a comparison sheet)")
+        {
+            input, output, task, weights, device, intermediate, compare, tile, overlap, blend, recursive,
+        };
+        cmd.SetAction(p => Run(p, new Args(p.GetValue(input)!, p.GetValue(output)!, p.GetValue(task)!, p.GetValue(weights), p.GetValue(device)!,
+            p.GetValue(intermediate), p.GetValue(compare), p.GetValue(tile), p.GetValue(overlap), p.GetValue(blend)!, p.GetValue(recursive))));
+        return cmd;
+    }
+
+    private sealed record Args(string Input, string Output, string Task, string? Weights, string Device, bool Intermediate, bool Compare,
+        int? Tile, int? Overlap, string Blend, bool Recursive);
+
+    private sealed record FileResult(string Input, string? Output, string? Error, string Detail, double Seconds);
+
+    private static int Run(ParseResult p, Args a)
+    {
+        var console = Cli.Console(p);
+        // Everything that can fail before any work: input, task, device, weights, tile options.
+        if (!File.Exists(a.Input) && !Directory.Exists(a.Input)) return Cli.Fail(p, $"input '{a.Input}' not found (no such file or folder)");
+        if (a.Tile is < 0) return Cli.Fail(p, $"--tile {a.Tile} must be >= 0 (0 = no tiling)");
+        if (a.Overlap is < 0) return Cli.Fail(p, $"--overlap {a.Overlap} must be >= 0");
+        RestoreTask task;
+        Engine.Backends.IBackend backend;
+        try
+        {
+            task = RestoreTasks.Find(a.Task);
+            backend = Cli.ResolveDevice(a.Device);
+        }
+        catch (ArgumentException e) { return Cli.Fail(p, e.Message); }
+
+        string weightsPath;
+        IRestorer restorer;
+        try
+        {
+            weightsPath = a.Weights ?? RestoreTasks.LocateDefaultWeights(task);
+            restorer = ModelFiles.LoadRestorer(weightsPath, task.Name, backend);
+        }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException or ArgumentException or NotSupportedException or IOException)
+        { return Cli.Fail(p, e.Message); }
+
+        using (restorer)
+        {
+            if (restorer.Scale != task.Scale)
+                return Cli.Fail(p, $"weights '{weightsPath}' hold a x{restorer.Scale} model ({restorer.ModelName}), but task '{task.Name}' is x{task.Scale}");
+
+            List<string> files;
+            int ignored = 0;
+            if (File.Exists(a.Input)) files = [a.Input];
+            else
+            {
+                var all = ImageIO.ListImages(a.Input, a.Recursive, allFiles: true);
+                files = all.Where(ImageIO.HasImageExtension).ToList();
+                ignored = all.Count - files.Count;
+                if (files.Count == 0) return Cli.Fail(p, $"no image files in folder '{a.Input}'");
+            }
+            try { Directory.CreateDirectory(a.Output); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Cli.Fail(p, $"cannot create output folder '{a.Output}': {e.Message}"); }
+
+            var options = new TileOptions
+            {
+                TileSize = a.Tile,
+                Overlap = a.Overlap,
+                Blend = a.Blend == "linear" ? BlendMode.Linear : BlendMode.Cosine,
+            };
+            console.MarkupLine($"[bold]ugpnet restore[/] task {task.Name}: {Cli.Escape(restorer.ModelName)} ({restorer.ParameterCount:N0} parameters) " +
+                $"from {Cli.Escape(weightsPath)} on {restorer.Backend.Device}; {files.Count} file(s)" + (ignored > 0 ? $", {ignored} non-image file(s) ignored" : ""));
+            if (a.Tile is > 0 && restorer.FixedInputSize is int fixedSize)
+                console.MarkupLine($"note: this model takes {fixedSize}x{fixedSize} tiles; --tile is ignored");
+
+            var names = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            var results = new List<FileResult>();
+            void Each(Action<string> before, Action<int, int> onTile, Action after)
+            {
+                foreach (var f in files)
+                {
+                    before(f);
+                    results.Add(RestoreOne(restorer, f, a, OutputStem(f, names), options, onTile));
+                    after();
+                }
+            }
+
+            if (Cli.IsInteractive(console))
+            {
+                console.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                    new ElapsedTimeColumn(), new RemainingTimeColumn()).Start(ctx =>
+                {
+                    var bar = ctx.AddTask("restoring", maxValue: files.Count);
+                    Each(f => bar.Description = Cli.Escape(Path.GetFileName(f)),
+                        (done, total) => bar.Value = results.Count + (double)done / total,
+                        () => bar.Value = results.Count);
+                    bar.Description = "done";
+                });
+            }
+            else
+            {
+                Each(_ => { }, (_, _) => { }, () =>
+                {
+                    var r = results[^1];
+                    console.WriteLine($"[{results.Count}/{files.Count}] {r.Input}: " + (r.Error == null ? $"ok -> {r.Output} ({r.Detail}, {r.Seconds:F1} s)" : $"FAILED: {r.Error}"));
+                });
+            }
+
+            var table = new Table().Title("summary");
+            table.AddColumn("input");
+            table.AddColumn("result");
+            table.AddColumn(new TableColumn("seconds").RightAligned());
+            foreach (var r in results)
+                table.AddRow(Cli.Escape(Path.GetFileName(r.Input)),
+                    r.Error == null ? Cli.Escape($"{r.Output} ({r.Detail})") : $"[red]failed[/]: {Cli.Escape(r.Error)}",
+                    r.Seconds.ToString("F2"));
+            console.Write(table);
+            int failed = results.Count(r => r.Error != null);
+            console.WriteLine($"{results.Count - failed} restored, {failed} failed, output in {a.Output}");
+            foreach (var r in results.Where(r => r.Error != null)) Cli.Err(p).WriteLine($"error: {r.Error}");
+            return failed > 0 ? Cli.PartialFailure : Cli.Ok;
+        }
+    }
+
+    /// <summary>NAME for NAME.png (a second input with the same stem, e.g. a.jpg after a.png, becomes a_jpg).</summary>
+    private static string OutputStem(string input, Dictionary<string, int> used)
+    {
+        string stem = Path.GetFileNameWithoutExtension(input);
+        if (used.TryAdd(stem, 1)) return stem;
+        string alt = $"{stem}_{Path.GetExtension(input).TrimStart('.')}";
+        while (!used.TryAdd(alt, 1)) alt += "_";
+        return alt;
+    }
+
+    private static FileResult RestoreOne(IRestorer restorer, string path, Args a, string stem, TileOptions options, Action<int, int> onTile)
+    {
+        var sw = Stopwatch.StartNew();
+        string outPath = Path.Combine(a.Output, stem + ".png");
+        try
+        {
+            if (string.Equals(Path.GetFullPath(outPath), Path.GetFullPath(path), StringComparison.Ordinal))
+                return new FileResult(path, null, $"{path}: the output would overwrite the input; choose another output folder", "", 0);
+            var img = ImageIO.Read(path, new ImageReadOptions { ForceRgb = false });
+            var r = ImageRestorer.Restore(restorer, img, options, onTile);
+            // Every file is written atomically (temporary file, then rename), the main output last.
+            if (a.Intermediate)
+            {
+                ImageIO.WritePng(Path.Combine(a.Output, stem + "_xreg.png"), r.XReg, img.SourceBitsPerChannel);
+                if (r.XSyn != null) ImageIO.WritePng(Path.Combine(a.Output, stem + "_xsyn.png"), r.XSyn, img.SourceBitsPerChannel);
+            }
+            if (a.Compare) ImageIO.WritePng(Path.Combine(a.Output, stem + "_compare.png"), CompareSheet.Build(img, r.XReg, r.XSyn, r.Output));
+            ImageIO.WritePng(outPath, r.Output, img.SourceBitsPerChannel);
+            string kind = img.Channels == 1 ? "grey" : "RGB";
+            if (img.HasAlpha) kind += "+alpha";
+            return new FileResult(path, outPath, null, $"{img.Width}x{img.Height} {kind} -> {r.Output.Width}x{r.Output.Height}, {r.Plan}", sw.Elapsed.TotalSeconds);
+        }
+        catch (OperationCanceledException) { throw; }
+        catch (Exception e)
+        {
+            string msg = e.Message.Contains(path, StringComparison.Ordinal) ? e.Message : $"{path}: {e.Message}";
+            return new FileResult(path, null, msg, "", sw.Elapsed.TotalSeconds);
+        }
+    }
+}

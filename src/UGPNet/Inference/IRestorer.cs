@@ -1,0 +1,136 @@
+using UGPNet.Engine;
+using UGPNet.Engine.Backends;
+using UGPNet.Engine.Nn;
+using UGPNet.Models.Restoration;
+
+namespace UGPNet.Inference;
+
+/// <summary>The images one forward gives: x_reg, x_syn (null for a model without a generative prior) and x̂.</summary>
+public sealed record RestoreOutputs(Tensor XReg, Tensor? XSyn, Tensor XHat);
+
+/// <summary>
+/// A network the restore pipeline can run on one tile: [1, 3, h, w] in [0,1] on <see cref="Backend"/> →
+/// outputs at (h·Scale) × (w·Scale). The pipeline calls it under no-grad inside a tensor scope, with h and w
+/// multiples of <see cref="SizeMultiple"/>, and exactly <see cref="FixedInputSize"/>² when that is set.
+/// The full UGPNet model (restoration + prior + fusion) and a restoration-only model both fit behind it.
+/// </summary>
+public interface IRestorer : IDisposable
+{
+    /// <summary>Preset name of the model (a ModelZoo name), for messages.</summary>
+    string ModelName { get; }
+    /// <summary>Output size / input size (1, or the SR factor).</summary>
+    int Scale { get; }
+    /// <summary>Input sides must be multiples of this (the network's down-sampling factor).</summary>
+    int SizeMultiple { get; }
+    /// <summary>When set the network only takes square inputs of exactly this size (a model with a fixed-size prior).</summary>
+    int? FixedInputSize { get; }
+    /// <summary>True when <see cref="RestoreOutputs.XSyn"/> is produced.</summary>
+    bool HasSynthesis { get; }
+    IBackend Backend { get; }
+    long ParameterCount { get; }
+    RestoreOutputs Forward(Tensor x);
+}
+
+/// <summary>
+/// A restorer over a restoration-only model: a <see cref="RestorationModule"/> (x_reg = its image) or a
+/// standalone backbone (NAFNet, HINet, UNet, RRDBNet: its own output). x̂ = x_reg and there is no x_syn.
+/// Takes ownership of the module.
+/// </summary>
+public sealed class RegressionRestorer : IRestorer
+{
+    private readonly Module _module;
+    private readonly Func<Tensor, Tensor> _forward;
+
+    public string ModelName { get; }
+    public int Scale { get; }
+    public int SizeMultiple { get; }
+    public int? FixedInputSize => null;
+    public bool HasSynthesis => false;
+    public IBackend Backend { get; }
+    public long ParameterCount => _module.ParameterCount();
+    public Module Module => _module;
+
+    public RegressionRestorer(Module module, string modelName, IBackend? backend = null)
+    {
+        _module = module;
+        ModelName = modelName;
+        Backend = backend ?? Engine.Backends.Cpu.CpuBackend.Instance;
+        module.Eval();
+        module.To(Backend);
+        IRestorationBackbone backbone = module switch
+        {
+            RestorationModule r => r.Backbone,
+            IRestorationBackbone b => b,
+            _ => throw new ArgumentException($"model '{modelName}' ({module.GetType().Name}) is not a restoration model"),
+        };
+        _forward = module switch
+        {
+            RestorationModule r => x => r.Forward(x).Image,
+            _ => x => backbone.Forward(x).Image,
+        };
+        (Scale, SizeMultiple) = backbone switch
+        {
+            RRDBNet rr => (rr.Config.Scale, 1),
+            NAFNet n => (1, n.PadMultiple),
+            HINet h => (1, h.PadMultiple),
+            UNet u => (1, u.PadMultiple),
+            _ => (1, 1),
+        };
+    }
+
+    public RestoreOutputs Forward(Tensor x)
+    {
+        var y = _forward(x);
+        return new RestoreOutputs(y, null, y);
+    }
+
+    public void Dispose() => _module.Dispose();
+}
+
+/// <summary>
+/// A restorer over the full UGPNet model (restoration → StyleGAN2 prior → fusion). The prior works at one size,
+/// so the network takes square inputs of exactly the generator's size (its size / scale for SR): larger images
+/// are tiled, smaller ones padded, by the pipeline. Takes ownership of the model.
+/// </summary>
+public sealed class UGPNetRestorer : IRestorer
+{
+    private readonly Models.UGPNetModel _model;
+
+    public string ModelName { get; }
+    public int Scale { get; }
+    public int SizeMultiple { get; }
+    public int? FixedInputSize { get; }
+    public bool HasSynthesis => true;
+    public IBackend Backend { get; }
+    public long ParameterCount => _model.ParameterCount();
+    public Models.UGPNetModel Model => _model;
+
+    public UGPNetRestorer(Models.UGPNetModel model, string modelName, IBackend? backend = null)
+    {
+        _model = model;
+        ModelName = modelName;
+        Backend = backend ?? Engine.Backends.Cpu.CpuBackend.Instance;
+        model.Eval();
+        model.To(Backend);
+        var backbone = model.Restoration.Backbone;
+        (Scale, SizeMultiple) = backbone switch
+        {
+            RRDBNet rr => (rr.Config.Scale, 1),
+            NAFNet n => (1, n.PadMultiple),
+            HINet h => (1, h.PadMultiple),
+            UNet u => (1, u.PadMultiple),
+            _ => (1, 1),
+        };
+        int outSize = model.Synthesis.Generator.Config.OutSize;
+        if (outSize % Scale != 0) throw new ArgumentException($"{modelName}: generator size {outSize} is not a multiple of the scale {Scale}");
+        FixedInputSize = outSize / Scale;
+    }
+
+    public RestoreOutputs Forward(Tensor x)
+    {
+        var o = _model.Forward(x);
+        return new RestoreOutputs(o.XReg, o.XSyn, o.XHat);
+    }
+
+    public void Dispose() => _model.Dispose();
+}

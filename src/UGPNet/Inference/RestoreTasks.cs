@@ -1,0 +1,52 @@
+namespace UGPNet.Inference;
+
+/// <summary>One restoration task of the CLI: its degradation (for eval), scale and shipped weights.</summary>
+public sealed record RestoreTask(string Name, string Degradation, int Scale, string DefaultWeightsFile, string DefaultPreset, string Description);
+
+public static class RestoreTasks
+{
+    /// <summary>The tasks; the demo ones use the small configuration of spec §11 (64-px faces, blur bank 200 × 11², SR ×4).</summary>
+    public static IReadOnlyList<RestoreTask> All { get; } =
+    [
+        new("denoise", "noise:sigma=0.3,k=30", 1, "ugpnet-demo-denoise.safetensors", "ugpnet-demo-denoise", "Gaussian + Poisson noise (spec §7)"),
+        new("deblur", "blur:count=200,size=11,seed=0", 1, "ugpnet-demo-deblur.safetensors", "ugpnet-demo-deblur", "motion blur (demo bank: 200 kernels of 11x11)"),
+        new("sr4", "sr:scale=4", 4, "ugpnet-demo-sr4.safetensors", "ugpnet-demo-sr4", "x4 super-resolution (demo)"),
+        new("sr8", "sr:scale=8", 8, "ugpnet-sr8.safetensors", "ugpnet-sr8", "x8 super-resolution (full model; import the official weights)"),
+    ];
+
+    public static IEnumerable<string> Names => All.Select(t => t.Name);
+
+    public static RestoreTask Find(string name) =>
+        All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"unknown task '{name}'; use one of: {string.Join(", ", Names)}");
+
+    /// <summary>
+    /// Folders searched for shipped weights: "weights" next to the executable and in every parent folder of the
+    /// executable and of the working directory (so both an installed tool and `dotnet run` from a clone find them).
+    /// </summary>
+    public static IEnumerable<string> WeightFolders()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+            for (var d = new DirectoryInfo(start); d != null; d = d.Parent)
+            {
+                var p = Path.Combine(d.FullName, "weights");
+                if (seen.Add(p)) yield return p;
+            }
+    }
+
+    /// <summary>The shipped weights file for a task, or a <see cref="FileNotFoundException"/> saying where it looked and what to do.</summary>
+    public static string LocateDefaultWeights(RestoreTask task)
+    {
+        var folders = WeightFolders().ToList();
+        foreach (var f in folders)
+        {
+            var p = Path.Combine(f, task.DefaultWeightsFile);
+            if (File.Exists(p)) return p;
+        }
+        throw new FileNotFoundException(
+            $"no weights for task '{task.Name}': {task.DefaultWeightsFile} was not found in {string.Join(", ", folders.Where(Directory.Exists).DefaultIfEmpty("any weights/ folder"))}. " +
+            "Pass --weights FILE.safetensors (train one with `ugpnet train`, or convert an official checkpoint with `ugpnet import`).",
+            task.DefaultWeightsFile);
+    }
+}
