@@ -2,6 +2,7 @@ using System.Numerics;
 using ILGPU;
 using ILGPU.Runtime;
 using UGPNet.Engine.Backends;
+using UGPNet.Kernels;
 using UGPNet.Kernels.Cpu;
 using UGPNet.Kernels.Gpu;
 using Gk = UGPNet.Kernels.Gpu;
@@ -232,11 +233,22 @@ public sealed partial class IlgpuBackend
         int khw = g.KH * g.KW;
         if (IsDepthwise(g))
         {
-            int grp = _o.ReduceGroup;
-            int groups = (int)Math.Min((long)g.Cout * khw, Math.Max(_maxGroups, 1));
+            // Partial sums per (channel, image, tile of 16·group pixels), then a fixed-order sum over images and tiles.
+            int grp = _o.ReduceGroup, ohw = g.OutH * g.OutW;
+            int tileLen = 16 * grp, dwTiles = (ohw + tileLen - 1) / tileLen;
+            int P = g.N * dwTiles, partLen = g.Cout * P * khw;
+            int groups = (int)Math.Min((long)g.N * g.Cout * dwTiles, Math.Max(_maxGroups, 1));
             var cfg = new KernelConfig(new Index1D(groups), new Index1D(grp), SharedMemoryConfig.RequestDynamic<float>(grp));
-            var k = Kernel("dw_bwd_w", () => Accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(Depthwise.BackwardWeight));
-            k(_stream, cfg, V(x), V(gy), V(gw), s);
+            var parts = Allocate(partLen);
+            try
+            {
+                var pv = new BufferView(parts, 0, partLen);
+                var k = Kernel("dw_bwd_w_part", () => Accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape, int, int>(
+                    Depthwise.BackwardWeightPartial));
+                k(_stream, cfg, V(x), V(gy), V(pv), s, dwTiles, tileLen);
+                Reduce(ReduceOp.Sum, pv, g.Cout, P, khw, gw);
+            }
+            finally { Free(parts); }   // safe: the stream is in order (see IlgpuBufferPool)
             return;
         }
         int m = g.CoutPerGroup, n = g.CinPerGroup * khw, kk = g.N * g.OutH * g.OutW;

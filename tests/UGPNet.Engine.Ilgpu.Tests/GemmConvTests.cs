@@ -68,6 +68,8 @@ public class GemmConvTests
             ("grouped 3x3", new(2, 4, 7, 8, 6, 3, 3, PadH: 1, PadW: 1, Groups: 2)),
             ("depthwise 3x3", new(2, 5, 8, 7, 5, 3, 3, PadH: 1, PadW: 1, Groups: 5)),
             ("depthwise 3x3 stride2", new(1, 3, 9, 9, 3, 3, 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, Groups: 3)),
+            // several pixel tiles per plane and more (image, channel, tile) items than CPU-accelerator groups
+            ("depthwise 3x3 many tiles", new(2, 12, 13, 12, 12, 3, 3, PadH: 1, PadW: 1, Groups: 12)),
             ("depthwise multiplier 2", new(1, 3, 6, 5, 6, 3, 3, PadH: 1, PadW: 1, Groups: 3)),
             ("1x1", new(2, 7, 5, 6, 9, 1, 1)),
             ("1x1 stride2", new(2, 3, 7, 7, 4, 1, 1, StrideH: 2, StrideW: 2)),
