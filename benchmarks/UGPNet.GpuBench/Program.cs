@@ -72,17 +72,25 @@ namespace GpuBench
             var pw = new Conv2dGeometry(n, c, h, w, 2 * c, 1, 1);
             float[] R(long len, int seed) => Rand((int)len, seed);
             int gm = small ? 33 : 131, gn = small ? 29 : 257, gk = small ? 47 : 199;
-            Check("sgemm_nn", gm * gn, [R(gm * gk, 1), R(gk * gn, 2)], (b, i, o) => b.Gemm(false, false, 1, gm, gn, gk, 1f, i[0], 0, i[1], 0, 0f, o, 0));
-            Check("sgemm_tt", gm * gn, [R(gm * gk, 1), R(gk * gn, 2)], (b, i, o) => b.Gemm(true, true, 1, gm, gn, gk, 1f, i[0], 0, i[1], 0, 0f, o, 0));
-            foreach (var (name, g) in new[] { ("conv3x3", conv), ("conv3x3_s2_g2", conv2), ("dwconv3x3", dw), ("conv1x1", pw) })
+            // GEMM-based ops once per GEMM kernel: the configured one (plain names), then the other (suffix _t4 / _t8)
+            foreach (var (kernel, suffix) in Bench.GemmKernels(dev))
             {
-                Check(name + "_fwd", (int)g.OutputLength, [R(g.InputLength, 3), R(g.WeightLength, 4), R(g.Cout, 5)],
-                    (b, i, o) => b.Conv2dForward(g, i[0], i[1], i[2], o));
-                Check(name + "_bwd_input", (int)g.InputLength, [R(g.OutputLength, 6), R(g.WeightLength, 4)],
-                    (b, i, o) => b.Conv2dBackwardInput(g, i[0], i[1], o));
-                Check(name + "_bwd_weight", (int)g.WeightLength, [R(g.InputLength, 3), R(g.OutputLength, 6)],
-                    (b, i, o) => b.Conv2dBackwardWeight(g, i[0], i[1], o));
+                if (dev is IlgpuBackend ibk) ibk.GemmVariant = kernel;
+                Check("sgemm_nn" + suffix, gm * gn, [R(gm * gk, 1), R(gk * gn, 2)], (b, i, o) => b.Gemm(false, false, 1, gm, gn, gk, 1f, i[0], 0, i[1], 0, 0f, o, 0));
+                Check("sgemm_tt" + suffix, gm * gn, [R(gm * gk, 1), R(gk * gn, 2)], (b, i, o) => b.Gemm(true, true, 1, gm, gn, gk, 1f, i[0], 0, i[1], 0, 0f, o, 0));
+                Check("sgemm_nt_batched" + suffix, 3 * gm * gn, [R(3 * gm * gk, 1), R(3 * gk * gn, 2)], (b, i, o) => b.Gemm(false, true, 3, gm, gn, gk, 1f, i[0], gm * gk, i[1], gk * gn, 0f, o, gm * gn));
+                foreach (var (name, g) in new[] { ("conv3x3", conv), ("conv3x3_s2_g2", conv2), ("dwconv3x3", dw), ("conv1x1", pw) })
+                {
+                    if (suffix != "" && name == "dwconv3x3") continue;   // direct kernels, no GEMM
+                    Check(name + "_fwd" + suffix, (int)g.OutputLength, [R(g.InputLength, 3), R(g.WeightLength, 4), R(g.Cout, 5)],
+                        (b, i, o) => b.Conv2dForward(g, i[0], i[1], i[2], o));
+                    Check(name + "_bwd_input" + suffix, (int)g.InputLength, [R(g.OutputLength, 6), R(g.WeightLength, 4)],
+                        (b, i, o) => b.Conv2dBackwardInput(g, i[0], i[1], o));
+                    Check(name + "_bwd_weight" + suffix, (int)g.WeightLength, [R(g.InputLength, 3), R(g.OutputLength, 6)],
+                        (b, i, o) => b.Conv2dBackwardWeight(g, i[0], i[1], o));
+                }
             }
+            if (dev is IlgpuBackend ibd) ibd.GemmVariant = Bench.GemmKernels(dev)[0].kernel;
             Check("layernorm2d", n * c * h * w, [R(n * c * h * w, 7), R(c, 8), R(c, 9)], (b, i, o) =>
             {
                 var m = b.Allocate(n * h * w); var r = b.Allocate(n * h * w);
@@ -129,6 +137,17 @@ namespace GpuBench
     {
         private sealed record Row(string Name, double Ms, double Value, string Unit);
 
+        /// <summary>
+        /// The GEMM kernels to measure: the backend's configured one first (rows without a suffix: what models use),
+        /// then the other one (rows suffixed _t4 / _t8). One entry for the CPU backend.
+        /// </summary>
+        public static (GemmKernel kernel, string suffix)[] GemmKernels(IBackend b)
+        {
+            if (b is not IlgpuBackend ib) return [(GemmKernel.Tiled4, "")];
+            var other = ib.GemmVariant == GemmKernel.Tiled4 ? GemmKernel.Tiled8 : GemmKernel.Tiled4;
+            return [(ib.GemmVariant, ""), (other, other == GemmKernel.Tiled8 ? "_t8" : "_t4")];
+        }
+
         public static int Run(IBackend b, string devName, bool small, int reps, string? outDir, string? only)
         {
             Action sync = b is IlgpuBackend ib ? ib.Synchronize : () => { };
@@ -159,10 +178,25 @@ namespace GpuBench
                 catch (Exception e) { Console.WriteLine($"{name}: error {e.GetType().Name}: {e.Message.Split('\n')[0]}"); }
             }
 
+            var kernels = GemmKernels(b);
+            var ibk = b as IlgpuBackend;
+            if (ibk != null)
+                Console.WriteLine($"gemm kernel: {kernels[0].kernel} (plain rows), {kernels[1].kernel} (rows suffixed {kernels[1].suffix})");
+            // Times op under each GEMM kernel: name (configured kernel), name + suffix (the other one).
+            void TimeGemm(string name, double work, string unit, Action op)
+            {
+                foreach (var (kernel, suffix) in kernels)
+                {
+                    if (ibk != null) ibk.GemmVariant = kernel;
+                    Time(name + suffix, work, unit, op);
+                }
+                if (ibk != null) ibk.GemmVariant = kernels[0].kernel;
+            }
+
             foreach (int s in small ? new[] { 64, 128 } : new[] { 1024, 2048, 4096 })
             {
                 var A = Buf((long)s * s, 1); var B = Buf((long)s * s, 2); var C = Buf((long)s * s, 3);
-                Time($"sgemm_{s}", 2.0 * s * s * s, "GFLOP/s", () => b.Gemm(false, false, 1, s, s, s, 1f, A, 0, B, 0, 0f, C, 0));
+                TimeGemm($"sgemm_{s}", 2.0 * s * s * s, "GFLOP/s", () => b.Gemm(false, false, 1, s, s, s, 1f, A, 0, B, 0, 0f, C, 0));
                 Free(A, B, C);
             }
 
@@ -172,9 +206,9 @@ namespace GpuBench
             {
                 var x = Buf(g.InputLength, 4); var w = Buf(g.WeightLength, 5); var bias = Buf(Ch, 6); var y = Buf(g.OutputLength, 7);
                 var gx = Buf(g.InputLength, 8); var gw = Buf(g.WeightLength, 9);
-                Time($"conv3x3_{sz}_fwd", g.Flops, "GFLOP/s", () => b.Conv2dForward(g, x, w, bias, y));
-                Time($"conv3x3_{sz}_bwd_input", g.Flops, "GFLOP/s", () => b.Conv2dBackwardInput(g, y, w, gx));
-                Time($"conv3x3_{sz}_bwd_weight", g.Flops, "GFLOP/s", () => b.Conv2dBackwardWeight(g, x, y, gw));
+                TimeGemm($"conv3x3_{sz}_fwd", g.Flops, "GFLOP/s", () => b.Conv2dForward(g, x, w, bias, y));
+                TimeGemm($"conv3x3_{sz}_bwd_input", g.Flops, "GFLOP/s", () => b.Conv2dBackwardInput(g, y, w, gx));
+                TimeGemm($"conv3x3_{sz}_bwd_weight", g.Flops, "GFLOP/s", () => b.Conv2dBackwardWeight(g, x, y, gw));
                 var dwg = g with { Groups = Ch };
                 var dww = Buf(dwg.WeightLength, 10);
                 Time($"dwconv3x3_{sz}_fwd", 4.0 * (dwg.InputLength + dwg.OutputLength), "GB/s", () => b.Conv2dForward(dwg, x, dww, bias, y));
@@ -182,7 +216,7 @@ namespace GpuBench
                 Time($"dwconv3x3_{sz}_bwd_weight", 4.0 * (dwg.InputLength + dwg.OutputLength), "GB/s", () => b.Conv2dBackwardWeight(dwg, x, y, dww));
                 var pwg = new Conv2dGeometry(N, Ch, H, W, Ch, 1, 1);
                 var pww = Buf(pwg.WeightLength, 11);
-                Time($"conv1x1_{sz}_fwd", pwg.Flops, "GFLOP/s", () => b.Conv2dForward(pwg, x, pww, bias, y));
+                TimeGemm($"conv1x1_{sz}_fwd", pwg.Flops, "GFLOP/s", () => b.Conv2dForward(pwg, x, pww, bias, y));
                 var lw = Buf(Ch, 12); var mean = Buf((long)N * H * W, 13); var rstd = Buf((long)N * H * W, 14);
                 Time($"layernorm2d_{sz}", 4.0 * 2 * g.InputLength, "GB/s", () => b.LayerNormChannels(N, Ch, H * W, 1e-6f, x, lw, bias, y, mean, rstd));
                 int[] shp = [(int)g.InputLength];
@@ -204,7 +238,7 @@ namespace GpuBench
             // (skipped in --small mode: far too slow on the CPU accelerator)
             foreach (int res in small ? Array.Empty<int>() : new[] { 256, 512 })
             {
-                if (only != null && !$"nafnet_w32_{res}".Contains(only)) continue;
+                if (only != null && !kernels.Any(kv => $"nafnet_w32_{res}{kv.suffix}".Contains(only))) continue;
                 try
                 {
                     var model = new NAFNet(NAFNetConfig.Deblur, new Generator(1));
@@ -216,9 +250,10 @@ namespace GpuBench
                         using var scope = new TensorScope();
                         var y = model.Forward(input);
                     }
-                    Time($"nafnet_w32_{res}", 0, "ms", Forward);
+                    TimeGemm($"nafnet_w32_{res}", 0, "ms", Forward);
                 }
                 catch (Exception e) { Console.WriteLine($"nafnet_w32_{res}: error {e.GetType().Name}: {e.Message.Split('\n')[0]}"); }
+                finally { if (ibk != null) ibk.GemmVariant = kernels[0].kernel; }
             }
 
             if (outDir != null)

@@ -42,7 +42,8 @@ def rows(f):
     return d
 ours, torch = rows(os.path.join(out, "bench.txt")), rows(os.path.join(out, "torch.txt"))
 for k, (v, u) in ours.items():
-    t = torch.get("torch_" + k)
+    # rows suffixed _t4 / _t8 (the other GEMM kernel) compare with the torch row of the plain name
+    t = torch.get("torch_" + k) or torch.get("torch_" + re.sub(r"_t[48]$", "", k))
     if t and u != "ms" and not k.endswith("_time"):
         print(f"ratio_{k}: {v / t[0] * 100:.1f} % of torch ({v:.1f} vs {t[0]:.1f} {u})")
     elif t and u == "ms" and not k.endswith("_time"):

@@ -1,4 +1,5 @@
 using ILGPU;
+using ILGPU.Algorithms;
 using ILGPU.Runtime;
 
 namespace UGPNet.Kernels.Gpu;
@@ -205,38 +206,47 @@ public static class Depthwise
     }
 
     /// <summary>
-    /// One group per weight (c, ky, kx) reducing gy·x over images and output pixels: fixed strided slices per
-    /// thread, then a shared-memory tree (group size a power of two, dynamic shared memory = group floats).
+    /// First pass of the weight gradient: one group per (image, channel, tile of tileLen output pixels) writes, for each
+    /// tap (ky, kx), the tile's sum of gy·x to parts[(c·P + img·tiles + tile)·KH·KW + tap] (P = N·tiles): strided
+    /// slices per thread, then a shared-memory tree (group size a power of two, dynamic shared memory = group floats).
+    /// The tile's gy and x are read once from DRAM (the taps re-read them from cache). The second pass sums parts
+    /// over P in a fixed order (<c>Reduce</c>), so results are the same on every run.
     /// </summary>
-    public static void BackwardWeight(ArrayView<float> x, ArrayView<float> gy, ArrayView<float> gw, ConvShape s)
+    public static void BackwardWeightPartial(ArrayView<float> x, ArrayView<float> gy, ArrayView<float> parts, ConvShape s,
+        int tiles, int tileLen)
     {
         var sh = SharedMemory.GetDynamic<float>();
         int g = Group.DimX, t = Group.IdxX;
-        int khw = s.KH * s.KW, ohw = s.OH * s.OW, count = s.N * ohw, total = s.Cout * khw;
-        for (int o = Grid.IdxX; o < total; o += Grid.DimX)
+        int khw = s.KH * s.KW, ohw = s.OH * s.OW, hw = s.H * s.W;
+        int P = s.N * tiles, total = s.N * s.Cout * tiles;
+        for (int wi = Grid.IdxX; wi < total; wi += Grid.DimX)
         {
-            int c = o / khw, r = o - c * khw, ky = r / s.KW, kx = r - ky * s.KW;
-            float acc = 0f;
-            for (int j = t; j < count; j += g)
+            int plane = wi / tiles, tile = wi - plane * tiles;
+            int img = plane / s.Cout, c = plane - img * s.Cout;
+            int q0 = tile * tileLen, q1 = XMath.Min(ohw, q0 + tileLen);
+            int xb = plane * hw, gb = plane * ohw;
+            int outBase = (c * P + img * tiles + tile) * khw;
+            for (int r = 0; r < khw; r++)
             {
-                int img = j / ohw, q = j - img * ohw;
-                int oy = q / s.OW, ox = q - oy * s.OW;
-                int iy = oy * s.SH - s.PH + ky * s.DH, ix = ox * s.SW - s.PW + kx * s.DW;
-                if ((uint)iy < (uint)s.H && (uint)ix < (uint)s.W)
+                int ky = r / s.KW, kx = r - ky * s.KW;
+                int dy = ky * s.DH - s.PH, dx = kx * s.DW - s.PW;
+                float acc = 0f;
+                for (int q = q0 + t; q < q1; q += g)
                 {
-                    int plane = img * s.Cout + c;
-                    acc += gy[plane * ohw + q] * x[plane * s.H * s.W + iy * s.W + ix];
+                    int oy = q / s.OW, ox = q - oy * s.OW;
+                    int iy = oy * s.SH + dy, ix = ox * s.SW + dx;
+                    if ((uint)iy < (uint)s.H && (uint)ix < (uint)s.W) acc += gy[gb + q] * x[xb + iy * s.W + ix];
                 }
-            }
-            sh[t] = acc;
-            Group.Barrier();
-            for (int half = g >> 1; half > 0; half >>= 1)
-            {
-                if (t < half) sh[t] += sh[t + half];
+                sh[t] = acc;
+                Group.Barrier();
+                for (int half = g >> 1; half > 0; half >>= 1)
+                {
+                    if (t < half) sh[t] += sh[t + half];
+                    Group.Barrier();
+                }
+                if (t == 0) parts[outBase + r] = sh[0];
                 Group.Barrier();
             }
-            if (t == 0) gw[o] = sh[0];
-            Group.Barrier();
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Numerics;
 using ILGPU;
 using ILGPU.Runtime;
 using UGPNet.Engine.Backends;
+using UGPNet.Kernels;
 using UGPNet.Kernels.Cpu;
 using UGPNet.Kernels.Gpu;
 using Gk = UGPNet.Kernels.Gpu;
@@ -42,10 +43,34 @@ public sealed partial class IlgpuBackend
     private int BM => 4 * _o.GemmThreadsY;
     private int BN => 4 * _o.GemmThreadsX;
 
+    /// <summary>
+    /// 8x8 kernel geometry for M rows: TX x TY threads (block tile 8·TY x 8·TX) and BK. TY halves (down to
+    /// Gemm8MinThreadsY) while M fits in half the block rows, so that e.g. 64-channel convolutions use 64x128 tiles.
+    /// </summary>
+    private (int tx, int ty, int bk) Geometry8(int m)
+    {
+        int tx = _o.Gemm8ThreadsX, ty = _o.Gemm8ThreadsY, bk = _o.Gemm8BK;
+        while (ty > _o.Gemm8MinThreadsY && 4 * ty >= m)
+        {
+            int ty2 = ty >> 1, bk2 = Math.Min(bk, Math.Min(tx, ty2));
+            if (!Gemm8Geometry.IsValid(tx, ty2, bk2)) break;
+            ty = ty2; bk = bk2;
+        }
+        return (tx, ty, bk);
+    }
+
+    /// <summary>Block tile (BM, BN, BK) the current GEMM kernel uses for M rows.</summary>
+    private (int bm, int bn, int bk) GemmTile(int m)
+    {
+        if (GemmVariant == GemmKernel.Tiled8) { var (tx, ty, bk) = Geometry8(m); return (8 * ty, 8 * tx, bk); }
+        return (BM, BN, _o.GemmBK);
+    }
+
     private void RunTiled<T>(string name, T ops, int m, int n, int k, int batch, bool aKFast, bool bKFast, int splits = 1, int kChunk = 0)
         where T : struct, IGemmOperands
     {
         if (m == 0 || n == 0 || batch == 0) return;
+        if (GemmVariant == GemmKernel.Tiled8) { RunTiled8(name, ops, m, n, k, batch, aKFast, bKFast, splits, kChunk); return; }
         int bk = _o.GemmBK;
         if (kChunk == 0) kChunk = Math.Max(k, 1);
         var t = new GemmTiling
@@ -60,6 +85,21 @@ public sealed partial class IlgpuBackend
             SharedMemoryConfig.RequestDynamic<float>(bk * (BM + BN)));
         var kernel = Kernel("tiled_" + typeof(T).Name, () => Accelerator.LoadKernel<T, GemmTiling>(Kernels.Gpu.Gemm.Tiled<T>));
         kernel(_stream, cfg, ops, t);
+    }
+
+    private void RunTiled8<T>(string name, T ops, int m, int n, int k, int batch, bool aKFast, bool bKFast, int splits, int kChunk)
+        where T : struct, IGemmOperands
+    {
+        var (tx, ty, bk) = Geometry8(m);
+        if (kChunk == 0) kChunk = Math.Max(k, 1);
+        var t = new GemmTiling { M = m, N = n, K = k, Splits = splits, KChunk = kChunk, AKFast = aKFast ? 1 : 0, BKFast = bKFast ? 1 : 0 };
+        int bm = 8 * ty, bn = 8 * tx;
+        int gx = (n + bn - 1) / bn, gy = (m + bm - 1) / bm, gz = batch * splits;
+        if (gy > 65535 || gz > 65535) throw new NotSupportedException($"{name}: grid {gx}x{gy}x{gz} too large");
+        var cfg = new KernelConfig(new Index3D(gx, gy, gz), new Index3D(tx * ty, 1, 1),
+            SharedMemoryConfig.RequestDynamic<F4>(Gemm8Geometry.SharedF4(tx, ty, bk)));
+        var kernel = Kernel("tiled8_" + typeof(T).Name, () => Accelerator.LoadKernel<T, GemmTiling, SpecializedValue<int>>(Gk.Gemm8.Tiled8<T>));
+        kernel(_stream, cfg, ops, t, SpecializedValue.New(Gemm8Geometry.Encode(tx, ty, bk, aKFast, bKFast)));
     }
 
     public void Gemm(bool transA, bool transB, int batch, int m, int n, int k, float alpha,
@@ -193,21 +233,33 @@ public sealed partial class IlgpuBackend
         int khw = g.KH * g.KW;
         if (IsDepthwise(g))
         {
-            int grp = _o.ReduceGroup;
-            int groups = (int)Math.Min((long)g.Cout * khw, Math.Max(_maxGroups, 1));
+            // Partial sums per (channel, image, tile of 16·group pixels), then a fixed-order sum over images and tiles.
+            int grp = _o.ReduceGroup, ohw = g.OutH * g.OutW;
+            int tileLen = 16 * grp, dwTiles = (ohw + tileLen - 1) / tileLen;
+            int P = g.N * dwTiles, partLen = g.Cout * P * khw;
+            int groups = (int)Math.Min((long)g.N * g.Cout * dwTiles, Math.Max(_maxGroups, 1));
             var cfg = new KernelConfig(new Index1D(groups), new Index1D(grp), SharedMemoryConfig.RequestDynamic<float>(grp));
-            var k = Kernel("dw_bwd_w", () => Accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(Depthwise.BackwardWeight));
-            k(_stream, cfg, V(x), V(gy), V(gw), s);
+            var parts = Allocate(partLen);
+            try
+            {
+                var pv = new BufferView(parts, 0, partLen);
+                var k = Kernel("dw_bwd_w_part", () => Accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape, int, int>(
+                    Depthwise.BackwardWeightPartial));
+                k(_stream, cfg, V(x), V(gy), V(pv), s, dwTiles, tileLen);
+                Reduce(ReduceOp.Sum, pv, g.Cout, P, khw, gw);
+            }
+            finally { Free(parts); }   // safe: the stream is in order (see IlgpuBufferPool)
             return;
         }
         int m = g.CoutPerGroup, n = g.CinPerGroup * khw, kk = g.N * g.OutH * g.OutW;
         // Split K so that the launch fills the device; each split writes its own slice, summed in order after.
-        int tiles = ((m + BM - 1) / BM) * ((n + BN - 1) / BN) * g.Groups;
+        var (tbm, tbn, tbk) = GemmTile(m);
+        int tiles = ((m + tbm - 1) / tbm) * ((n + tbn - 1) / tbn) * g.Groups;
         int target = Math.Max(1, Accelerator.NumMultiprocessors * 4);
-        int splits = Math.Clamp(target / Math.Max(tiles, 1), 1, Math.Max(1, kk / (8 * _o.GemmBK)));
+        int splits = Math.Clamp(target / Math.Max(tiles, 1), 1, Math.Max(1, kk / (8 * tbk)));
         splits = Math.Min(splits, 65535 / g.Groups);
         int chunk = (kk + splits - 1) / splits;
-        chunk = (chunk + _o.GemmBK - 1) / _o.GemmBK * _o.GemmBK;
+        chunk = (chunk + tbk - 1) / tbk * tbk;
         splits = (kk + chunk - 1) / chunk;
         var geo = g;
         var tab = IntTable("conv_bw:" + Key(g), () =>

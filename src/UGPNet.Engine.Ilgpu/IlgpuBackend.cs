@@ -9,12 +9,40 @@ using Gk = UGPNet.Kernels.Gpu;
 
 namespace UGPNet.Engine.Ilgpu;
 
-/// <summary>Launch shapes. GPUs: 256-thread groups, 64x64 GEMM tiles; ILGPU's CPU accelerator: tiny groups.</summary>
-public sealed record IlgpuOptions(int GroupSize = 256, int GemmThreadsX = 16, int GemmThreadsY = 16, int GemmBK = 16,
-    int ReduceGroup = 256, int MaxGroups = 0)
+/// <summary>The GEMM kernel behind matmuls and the implicit-GEMM convolutions.</summary>
+public enum GemmKernel
 {
-    /// <summary>For ILGPU's CPU accelerator: groups of 4 (16 for the GEMM tile), few groups in flight.</summary>
-    public static IlgpuOptions CpuAccelerator => new(GroupSize: 4, GemmThreadsX: 4, GemmThreadsY: 4, GemmBK: 4, ReduceGroup: 4, MaxGroups: 64);
+    /// <summary><see cref="Gk.Gemm.Tiled{T}"/>: 4x4 register tiles, 64x64 block tiles on GPUs, single-buffered.</summary>
+    Tiled4,
+    /// <summary><see cref="Gk.Gemm8.Tiled8{T}"/>: 8x8 register tiles, up to 128x128 block tiles, double-buffered, vector shared reads.</summary>
+    Tiled8,
+}
+
+/// <summary>
+/// Launch shapes. GPUs: 256-thread groups, 64x64 GEMM tiles (tiled4) or 128x128 (tiled8: 16x16 threads, BK 8; fewer
+/// rows of threads, down to Gemm8MinThreadsY, when M is small); ILGPU's CPU accelerator: tiny groups.
+/// Gemm: the GEMM kernel; null takes the environment variable UGPNET_GEMM (tiled4 | tiled8), else tiled4.
+/// </summary>
+public sealed record IlgpuOptions(int GroupSize = 256, int GemmThreadsX = 16, int GemmThreadsY = 16, int GemmBK = 16,
+    int ReduceGroup = 256, int MaxGroups = 0, GemmKernel? Gemm = null,
+    int Gemm8ThreadsX = 16, int Gemm8ThreadsY = 16, int Gemm8BK = 8, int Gemm8MinThreadsY = 4)
+{
+    /// <summary>For ILGPU's CPU accelerator: groups of 4 (16 for the GEMM tiles), few groups in flight.</summary>
+    public static IlgpuOptions CpuAccelerator => new(GroupSize: 4, GemmThreadsX: 4, GemmThreadsY: 4, GemmBK: 4, ReduceGroup: 4, MaxGroups: 64,
+        Gemm8ThreadsX: 2, Gemm8ThreadsY: 2, Gemm8BK: 2, Gemm8MinThreadsY: 2);
+
+    /// <summary>UGPNET_GEMM=tiled4|tiled8 (case-insensitive); null when unset or empty.</summary>
+    public static GemmKernel? GemmFromEnvironment()
+    {
+        string? v = Environment.GetEnvironmentVariable("UGPNET_GEMM");
+        if (string.IsNullOrWhiteSpace(v)) return null;
+        return v.Trim().ToLowerInvariant() switch
+        {
+            "tiled4" => GemmKernel.Tiled4,
+            "tiled8" => GemmKernel.Tiled8,
+            _ => throw new ArgumentException($"UGPNET_GEMM={v}: expected tiled4 or tiled8"),
+        };
+    }
 }
 
 /// <summary>
@@ -50,7 +78,14 @@ public sealed partial class IlgpuBackend : IBackend, IDisposable
         if (_o.GemmThreadsX < 4 || _o.GemmThreadsY < 4 || !BitOperations.IsPow2(_o.GemmThreadsX) || !BitOperations.IsPow2(_o.GemmThreadsY)
             || !BitOperations.IsPow2(_o.GemmBK) || _o.GemmBK > _o.GemmThreadsX * _o.GemmThreadsY || !BitOperations.IsPow2(_o.ReduceGroup))
             throw new ArgumentException($"invalid ILGPU launch options {_o}");
+        if (!Gemm8Geometry.IsValid(_o.Gemm8ThreadsX, _o.Gemm8ThreadsY, _o.Gemm8BK) || _o.Gemm8MinThreadsY < 1
+            || !BitOperations.IsPow2(_o.Gemm8MinThreadsY))
+            throw new ArgumentException($"invalid ILGPU 8x8 GEMM options {_o}");
+        GemmVariant = _o.Gemm ?? IlgpuOptions.GemmFromEnvironment() ?? GemmKernel.Tiled4;
     }
+
+    /// <summary>The GEMM kernel used from now on (benchmarks and tests switch it; results agree to rounding).</summary>
+    public GemmKernel GemmVariant { get; set; }
 
     public Accelerator Accelerator { get; }
     public Device Device { get; }

@@ -113,11 +113,12 @@ public sealed class IlgpuDevices : IBackendProvider
 
     /// <summary>
     /// An ILGPU backend on ILGPU's CPU accelerator (kernels run as .NET threads: a correctness simulator, not a
-    /// compute device). Groups of up to 16 threads on one simulated multiprocessor.
+    /// compute device). Groups of up to 16 threads on one simulated multiprocessor by default; tests of GPU-sized
+    /// launch geometries ask for wider groups (warpSize·warps threads, each one a .NET thread: slow).
     /// </summary>
-    public static IlgpuBackend CreateCpuAccelerator(IlgpuOptions? options = null)
+    public static IlgpuBackend CreateCpuAccelerator(IlgpuOptions? options = null, int warpSize = 4, int warps = 4)
     {
-        var cpu = new CPUDevice(4, 4, 1);
+        var cpu = new CPUDevice(warpSize, warps, 1);
         var ctx = Context.Create(b => b.CPU(cpu).EnableAlgorithms().Optimize(OptimizationLevel.O1));
         var acc = ctx.CreateCPUAccelerator(0, CPUAcceleratorMode.Parallel);
         return new IlgpuBackend(acc, Device.Cpu, options ?? IlgpuOptions.CpuAccelerator, ownsAccelerator: true, ownedContext: ctx);
