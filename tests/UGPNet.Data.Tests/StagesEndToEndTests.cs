@@ -193,6 +193,11 @@ public class StagesEndToEndTests(StagesFixture fx, ITestOutputHelper output) : I
             Assert.Equal(refLosses.Skip(3), r.Losses);
             AssertSame(reference, [.. Weights(stage.Modules["synthesis"]), .. Weights(stage.Modules["d"])]);
         }
+        // Every logged part (L1, perceptual, adv, D, R1, PSNR) repeats too; only the speed differs.
+        var a = CsvLog.Read(Path.Combine(full, "log.csv"));
+        var b = CsvLog.Read(Path.Combine(split, "log.csv"));
+        foreach (var (name, values) in a.Where(c => c.Key != "steps_per_s"))
+            Assert.Equal(values, b[name]);
     }
 
     [Fact]

@@ -37,13 +37,12 @@ public sealed class PriorStage : ITrainingStage
     private readonly ulong _sampleSeed;
     private readonly float _r1Gamma, _emaDecay;
     private readonly int _r1Every;
-    private float _lastR1 = 0f;
 
     public string Name => "prior";
     public IReadOnlyDictionary<string, Module> Modules { get; }
     public IReadOnlyDictionary<string, Optimizer> Optimizers { get; }
     public IReadOnlyDictionary<string, Generator> Generators { get; }
-    /// <summary>loss = D's logistic loss; g = G's non-saturating loss; r1 = the bare penalty mean ‖∇D‖² (last R1 step).</summary>
+    /// <summary>loss = D's logistic loss; g = G's non-saturating loss; r1 = the R1 term added to D's loss this step (γ/2·k·mean ‖∇D‖²; 0 on other steps).</summary>
     public IReadOnlyList<string> LossNames { get; } = ["loss", "g", "r1"];
     public string BestModule => "g_ema";
     public bool MeasuresPsnr => false;
@@ -91,13 +90,14 @@ public sealed class PriorStage : ITrainingStage
         // D step on the detached fake (+ lazy R1).
         _dOpt.ZeroGrad();
         var dLoss = AdversarialLosses.DiscriminatorLoss(_d.Forward(real), _d.Forward(fake.Detach()));
-        float dValue = dLoss.Item();
-        if (!float.IsFinite(dValue)) return new Dictionary<string, float> { ["loss"] = dValue, ["g"] = float.NaN, ["r1"] = _lastR1 };
+        float dValue = dLoss.Item(), r1Value = 0f;
+        if (!float.IsFinite(dValue)) return new Dictionary<string, float> { ["loss"] = dValue, ["g"] = float.NaN, ["r1"] = r1Value };
         dLoss.Backward();
         if (AdversarialLosses.IsR1Step(iter, _r1Every))
         {
-            var r1 = AdversarialLosses.R1Loss(_d.Forward, real, _r1Gamma, _r1Every, out var penalty);
-            _lastR1 = penalty.Item();
+            var r1 = AdversarialLosses.R1Loss(_d.Forward, real, _r1Gamma, _r1Every);
+            r1Value = r1.Item();
+            if (!float.IsFinite(r1Value)) return new Dictionary<string, float> { ["loss"] = dValue, ["g"] = float.NaN, ["r1"] = r1Value };
             r1.Backward();
         }
         _dOpt.Step();
@@ -110,7 +110,7 @@ public sealed class PriorStage : ITrainingStage
         {
             var gLoss = AdversarialLosses.GeneratorLoss(_d.Forward(fake));
             gValue = gLoss.Item();
-            if (!float.IsFinite(gValue)) return new Dictionary<string, float> { ["loss"] = dValue, ["g"] = gValue, ["r1"] = _lastR1 };
+            if (!float.IsFinite(gValue)) return new Dictionary<string, float> { ["loss"] = dValue, ["g"] = gValue, ["r1"] = r1Value };
             _gOpt.ZeroGrad();
             gLoss.Backward();
             _gOpt.Step();
@@ -119,7 +119,7 @@ public sealed class PriorStage : ITrainingStage
         finally { StageMath.SetRequiresGrad(_d, true); }
 
         StageMath.EmaUpdate(_ema, _g, _emaDecay);
-        return new Dictionary<string, float> { ["loss"] = dValue, ["g"] = gValue, ["r1"] = _lastR1 };
+        return new Dictionary<string, float> { ["loss"] = dValue, ["g"] = gValue, ["r1"] = r1Value };
     }
 
     /// <summary>EMA samples for fixed latents (the same for every call), stored noise; as many as the batch has images.</summary>

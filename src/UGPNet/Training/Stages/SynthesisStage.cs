@@ -37,13 +37,12 @@ public sealed class SynthesisStage : ITrainingStage
     private readonly Generator _rng;
     private readonly float _r1Gamma, _advWeight, _percWeight;
     private readonly int _r1Every;
-    private float _lastR1;
 
     public string Name => "synthesis";
     public IReadOnlyDictionary<string, Module> Modules { get; }
     public IReadOnlyDictionary<string, Optimizer> Optimizers { get; }
     public IReadOnlyDictionary<string, Generator> Generators { get; }
-    /// <summary>loss = the E+G total; l1, perceptual, adv its parts; d = D's logistic loss; r1 = the last bare R1 penalty.</summary>
+    /// <summary>loss = the E+G total; l1, perceptual, adv its parts; d = D's logistic loss; r1 = the R1 term added to D's loss this step (0 on other steps).</summary>
     public IReadOnlyList<string> LossNames { get; } = ["loss", "l1", "perceptual", "adv", "d", "r1"];
     public string BestModule => "synthesis";
     public UGPNetModel Model => _model;
@@ -92,14 +91,14 @@ public sealed class SynthesisStage : ITrainingStage
         _dOpt.ZeroGrad();
         var dLoss = AdversarialLosses.DiscriminatorLoss(_d.Forward(y), _d.Forward(xSyn.Detach()));
         float dValue = dLoss.Item();
-        var values = new Dictionary<string, float> { ["loss"] = float.NaN, ["l1"] = float.NaN, ["perceptual"] = float.NaN, ["adv"] = float.NaN, ["d"] = dValue, ["r1"] = _lastR1 };
+        var values = new Dictionary<string, float> { ["loss"] = float.NaN, ["l1"] = float.NaN, ["perceptual"] = float.NaN, ["adv"] = float.NaN, ["d"] = dValue, ["r1"] = 0f };
         if (!float.IsFinite(dValue)) return values;
         dLoss.Backward();
         if (AdversarialLosses.IsR1Step(iter, _r1Every))
         {
-            var r1 = AdversarialLosses.R1Loss(_d.Forward, y, _r1Gamma, _r1Every, out var penalty);
-            _lastR1 = penalty.Item();
-            values["r1"] = _lastR1;
+            var r1 = AdversarialLosses.R1Loss(_d.Forward, y, _r1Gamma, _r1Every);
+            values["r1"] = r1.Item();
+            if (!float.IsFinite(values["r1"])) return values;
             r1.Backward();
         }
         _dOpt.Step();
