@@ -160,6 +160,6 @@ public class TrainingTests(ITestOutputHelper output)
         var invalid = Assert.Throws<InvalidDataException>(() => TrainingConfig.Parse("{\"trainDir\": \"x\", \"steps\": 0, \"degradation\": \"jpeg\"}"));
         Assert.Contains("steps", invalid.Message);
         Assert.Contains("jpeg", invalid.Message);
-        Assert.Throws<NotSupportedException>(() => StageFactory.Create(c with { Stage = "stage2" }));
+        Assert.Throws<ArgumentException>(() => StageFactory.Create(c with { Stage = "stage2" }));   // a backbone name is no UGPNet model
     }
 }

@@ -112,14 +112,23 @@ public static class StageRunner
                     if (step % config.ValidateEvery == 0 || step == config.Steps)
                     {
                         double psnr = Validate(stage, data, config, paths, step);
-                        lastPsnr = psnr;
                         validation.Add((step, psnr));
-                        row["val_psnr"] = psnr;
-                        if (psnr > bestPsnr)
+                        if (!stage.MeasuresPsnr)
                         {
-                            (bestPsnr, bestStep) = (psnr, step);
+                            bestStep = step;
                             ModuleWeights.SaveSafetensors(stage.Modules[stage.BestModule], paths.BestModel,
-                                new Dictionary<string, string> { ["stage"] = stage.Name, ["step"] = step.ToString(CultureInfo.InvariantCulture), ["val_psnr"] = psnr.ToString("R", CultureInfo.InvariantCulture) });
+                                new Dictionary<string, string> { ["stage"] = stage.Name, ["step"] = step.ToString(CultureInfo.InvariantCulture) });
+                        }
+                        else
+                        {
+                            lastPsnr = psnr;
+                            row["val_psnr"] = psnr;
+                            if (psnr > bestPsnr)
+                            {
+                                (bestPsnr, bestStep) = (psnr, step);
+                                ModuleWeights.SaveSafetensors(stage.Modules[stage.BestModule], paths.BestModel,
+                                    new Dictionary<string, string> { ["stage"] = stage.Name, ["step"] = step.ToString(CultureInfo.InvariantCulture), ["val_psnr"] = psnr.ToString("R", CultureInfo.InvariantCulture) });
+                            }
                         }
                     }
                     log.Write(step, row);
@@ -138,7 +147,8 @@ public static class StageRunner
         return new RunResult(start, last, completed, losses, validation, bestPsnr, bestStep, trained / Math.Max(trainSeconds, 1e-9));
     }
 
-    /// <summary>Mean PSNR (spec §8) of the stage's last output over the validation set; writes the sample sheet.</summary>
+    /// <summary>Mean PSNR (spec §8) of the stage's last output over the validation set; writes the sample sheet.
+    /// For a stage without PSNR only the first batch is evaluated (for the sheet) and the result is NaN.</summary>
     public static double Validate(ITrainingStage stage, TrainingData data, TrainingConfig config, RunPaths paths, int step)
     {
         var psnrs = new List<double>();
@@ -149,7 +159,7 @@ public static class StageRunner
             using (var scope = new TensorScope())
             {
                 var outputs = stage.Evaluate(batch);
-                psnrs.AddRange(Metrics.Psnr(outputs[^1].Image, batch.Target));
+                if (stage.MeasuresPsnr) psnrs.AddRange(Metrics.Psnr(outputs[^1].Image, batch.Target));
                 if (!sheetDone && config.SampleCount > 0)
                 {
                     var cols = new List<(string, Tensor)> { ("GT", batch.Target), ("degraded", batch.Degraded) };
@@ -158,8 +168,9 @@ public static class StageRunner
                     sheetDone = true;
                 }
             }
+            if (!stage.MeasuresPsnr) break;
         }
-        return psnrs.Average();
+        return psnrs.Count > 0 ? psnrs.Average() : double.NaN;
     }
 
     private static void TryPlots(RunPaths paths, IProgressReporter progress)

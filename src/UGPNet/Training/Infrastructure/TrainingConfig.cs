@@ -11,14 +11,41 @@ namespace UGPNet.Training.Infrastructure;
 /// </summary>
 public sealed record TrainingConfig
 {
-    /// <summary>"regression" (stage −1: backbone alone) or "stage1" (restoration module); "stage0", "stage2", "stage3" once their modules exist.</summary>
+    /// <summary>"regression" (stage −1: backbone alone), "prior" (stage 0: unconditional StyleGAN2), "stage1" (restoration module),
+    /// "synthesis" (stage 2) or "fusion" (stage 3); "stage0", "stage2", "stage3" are accepted for the last three.</summary>
     public string Stage { get; init; } = "stage1";
-    /// <summary>A ModelZoo name: the backbone for "regression", the restoration module for "stage1".</summary>
+    /// <summary>A ModelZoo/SynthesisZoo name: the backbone for "regression", the restoration module for "stage1", the generator
+    /// for "prior" (stylegan2-g64-demo), the whole UGPNet for "synthesis" and "fusion" (ugpnet-demo-denoise).</summary>
     public string Model { get; init; } = "restoration-demo";
     /// <summary>Optional safetensors weights to start from (stage 1 starts from the pretrained regression net).</summary>
     public string? InitWeights { get; init; }
     /// <summary>Load the init weights into this child of the model ("regression" for a backbone file), or the whole model when null.</summary>
     public string? InitWeightsPrefix { get; init; }
+
+    // Stages 0, 2, 3. Weights from earlier stages are "FILE[@PREFIX]" (as `ugpnet export --part`); a training
+    // checkpoint without @PREFIX gives its module "model" (stage 1), "g_ema" (prior G), "d" (prior D) or "synthesis" (stage 2).
+    /// <summary>R for "synthesis"/"fusion": stage 1's best-model.safetensors (null: R from the seed, for tests).</summary>
+    public string? RestorationWeights { get; init; }
+    /// <summary>G for "prior"/"synthesis": the prior's EMA generator (e.g. runs/prior/checkpoints/best-model.safetensors).</summary>
+    public string? GeneratorWeights { get; init; }
+    /// <summary>D for "prior"/"synthesis": the prior's discriminator (e.g. runs/prior/checkpoints/last.safetensors).</summary>
+    public string? DiscriminatorWeights { get; init; }
+    /// <summary>The whole synthesis module (E + G) for "fusion" (stage 2's last.safetensors), or to continue a "synthesis" run.</summary>
+    public string? SynthesisWeights { get; init; }
+    /// <summary>The discriminator's SynthesisZoo name ("prior", "synthesis").</summary>
+    public string Discriminator { get; init; } = "stylegan2-d64-demo";
+    /// <summary>D's learning rate (null: lr for "prior", 2.5e-5 for "synthesis").</summary>
+    public float? DiscriminatorLr { get; init; }
+    /// <summary>R1 γ and lazy interval (null: γ 0.5 every 16 for "prior" (spec §11: 0.1–1), γ 10 every 10 for "synthesis").</summary>
+    public float? R1Gamma { get; init; }
+    public int? R1Every { get; init; }
+    /// <summary>Per-step decay of the prior's EMA generator.</summary>
+    public float EmaDecay { get; init; } = 0.999f;
+    /// <summary>"r18" (R18-perceptual and ResNet18-layer1 contextual loss, the demo's stand-ins for LPIPS-VGG16 and VGG19) or "none".</summary>
+    public string Perceptual { get; init; } = "r18";
+    public float PerceptualWeight { get; init; } = 10f;
+    public float AdvWeight { get; init; } = 0.3f;
+    public float ContextualWeight { get; init; } = 0.05f;
 
     public string TrainDir { get; init; } = "";
     /// <summary>A separate validation folder; when null, <see cref="ValCount"/> images are split off the training folder.</summary>
@@ -99,7 +126,11 @@ public sealed record TrainingConfig
     public void Validate(string source = "config")
     {
         var errors = new List<string>();
-        if (Stage is not ("regression" or "stage0" or "stage1" or "stage2" or "stage3")) errors.Add($"stage '{Stage}' is not regression, stage0, stage1, stage2 or stage3");
+        if (Stage is not ("regression" or "prior" or "stage0" or "stage1" or "synthesis" or "stage2" or "fusion" or "stage3"))
+            errors.Add($"stage '{Stage}' is not regression, prior (stage0), stage1, synthesis (stage2) or fusion (stage3)");
+        if (Perceptual is not ("r18" or "none")) errors.Add($"perceptual '{Perceptual}' is not r18 or none");
+        if (R1Every is int k && k < 0) errors.Add($"r1Every {k} must be ≥ 0 (0: no R1)");
+        if (!(EmaDecay >= 0 && EmaDecay <= 1)) errors.Add($"emaDecay {EmaDecay} must be in [0, 1]");
         if (string.IsNullOrWhiteSpace(TrainDir)) errors.Add("trainDir is required");
         if (Resolution <= 0) errors.Add($"resolution {Resolution} must be positive");
         if (BatchSize <= 0) errors.Add($"batchSize {BatchSize} must be positive");
@@ -115,7 +146,7 @@ public sealed record TrainingConfig
         if (errors.Count > 0) throw new InvalidDataException($"{source}: " + string.Join("; ", errors));
     }
 
-    /// <summary>Demo defaults for a stage (spec §11): regression −1 ≈3k iterations, stage 1 ≈2k.</summary>
+    /// <summary>Demo defaults for a stage (spec §11): regression −1 ≈3k iterations, prior ≈4k, stage 1 ≈2k, synthesis ≈3k, fusion ≈2k.</summary>
     public static TrainingConfig Demo(string stage, string trainDir, string outputDir) => stage switch
     {
         "regression" => new TrainingConfig
@@ -123,6 +154,22 @@ public sealed record TrainingConfig
             Stage = "regression", Model = "nafnet-demo", TrainDir = trainDir, OutputDir = outputDir, Steps = 3000,
             // Upstream NAFNet recipe (spec §6): AdamW 1e-3, wd 1e-3, β (0.9, 0.9), cosine decay.
             Lr = 1e-3f, Optimizer = "adamw", Beta2 = 0.9f, WeightDecay = 1e-3f, Schedule = "cosine", Flips = true,
+        },
+        "prior" or "stage0" => new TrainingConfig
+        {
+            Stage = "prior", Model = "stylegan2-g64-demo", TrainDir = trainDir, OutputDir = outputDir, Steps = 4000, BatchSize = 8,
+            // Spec §11: non-saturating loss, Adam 2e-3 β (0, 0.99), lazy R1 every 16 (γ 0.5 of 0.1–1), EMA of G.
+            Lr = 2e-3f, Beta1 = 0f, Beta2 = 0.99f, R1Gamma = 0.5f, R1Every = 16,
+        },
+        "synthesis" or "stage2" => new TrainingConfig
+        {
+            Stage = "synthesis", Model = "ugpnet-demo-denoise", TrainDir = trainDir, OutputDir = outputDir, Steps = 3000,
+            Lr = 1e-4f, DiscriminatorLr = 2.5e-5f, R1Gamma = 10f, R1Every = 10,
+        },
+        "fusion" or "stage3" => new TrainingConfig
+        {
+            Stage = "fusion", Model = "ugpnet-demo-denoise", TrainDir = trainDir, OutputDir = outputDir, Steps = 2000,
+            Lr = 1e-3f, Schedule = "step", LrDropFraction = 0.4,
         },
         _ => new TrainingConfig { Stage = stage, TrainDir = trainDir, OutputDir = outputDir },
     };

@@ -23,6 +23,9 @@ public interface ITrainingStage : IDisposable
     IReadOnlyList<string> LossNames { get; }
     /// <summary>The module whose weights are written as the "best" model (by validation PSNR).</summary>
     string BestModule { get; }
+    /// <summary>False for a stage whose outputs are not restorations of the validation images (the unconditional prior):
+    /// the runner then writes the sample sheet only, logs no PSNR, and saves the latest <see cref="BestModule"/> weights as the "best" model.</summary>
+    bool MeasuresPsnr => true;
 
     /// <summary>Called once before the loop with the number of completed steps (0, or the resumed step): set schedules here.</summary>
     void Begin(int completedSteps);

@@ -2,7 +2,10 @@ using UGPNet.Degradations;
 using UGPNet.Engine;
 using UGPNet.Engine.IO;
 using UGPNet.Engine.Nn;
+using UGPNet.FeatureNets;
+using UGPNet.Models;
 using UGPNet.Models.Restoration;
+using UGPNet.Models.Synthesis;
 using UGPNet.Training.Infrastructure;
 
 namespace UGPNet.Training.Stages;
@@ -10,7 +13,9 @@ namespace UGPNet.Training.Stages;
 /// <summary>Builds the stage a config names, with its model initialised from the seed (and init weights, if given).</summary>
 public static class StageFactory
 {
-    public static ITrainingStage Create(TrainingConfig config)
+    /// <param name="featureNet">A frozen ResNet18 to share for the perceptual terms of "synthesis" and "fusion" (the caller keeps
+    /// ownership); null loads one when the config asks for it.</param>
+    public static ITrainingStage Create(TrainingConfig config, ResNet18? featureNet = null)
     {
         var gen = new Generator(Seeds.Mix(config.Seed, "init"));
         switch (config.Stage)
@@ -32,14 +37,46 @@ public static class StageFactory
                 LoadInit(rm, config);
                 return SupervisedRestorationStage.Stage1(rm, config);
             }
+            case "prior":
             case "stage0":
+            {
+                var g = Build<StyleGan2Generator>(config.Model, gen, "prior trains a StyleGAN2 generator (e.g. stylegan2-g64-demo)");
+                var d = Build<StyleGan2Discriminator>(config.Discriminator, gen, "the discriminator must be a StyleGAN2 discriminator (e.g. stylegan2-d64-demo)");
+                var ema = new StyleGan2Generator(g.Config);
+                if (config.GeneratorWeights != null) StageWeights.Load(g, config.GeneratorWeights, "g_ema", "generatorWeights");
+                if (config.DiscriminatorWeights != null) StageWeights.Load(d, config.DiscriminatorWeights, "d", "discriminatorWeights");
+                return new PriorStage(g, ema, d, config);
+            }
+            case "synthesis":
             case "stage2":
+            {
+                var model = Build<UGPNetModel>(config.Model, gen, "synthesis trains part of a whole UGPNet model (e.g. ugpnet-demo-denoise)");
+                var d = Build<StyleGan2Discriminator>(config.Discriminator, gen, "the discriminator must be a StyleGAN2 discriminator (e.g. stylegan2-d64-demo)");
+                if (config.RestorationWeights != null) StageWeights.Load(model.Restoration, config.RestorationWeights, "model", "restorationWeights");
+                if (config.GeneratorWeights != null) StageWeights.Load(model.Synthesis.Generator, config.GeneratorWeights, "g_ema", "generatorWeights");
+                if (config.SynthesisWeights != null) StageWeights.Load(model.Synthesis, config.SynthesisWeights, "synthesis", "synthesisWeights");
+                if (config.DiscriminatorWeights != null) StageWeights.Load(d, config.DiscriminatorWeights, "d", "discriminatorWeights");
+                return new SynthesisStage(model, d, PerceptualTerms.Create(config.Perceptual, featureNet), config);
+            }
+            case "fusion":
             case "stage3":
-                throw new NotSupportedException($"{config.Stage} needs the StyleGAN2 generator/discriminator, encoder, fusion and GAN/LPIPS/contextual losses, " +
-                    "which are not on this branch yet; implement ITrainingStage for it (see SupervisedRestorationStage) once they are merged");
+            {
+                var model = Build<UGPNetModel>(config.Model, gen, "fusion trains part of a whole UGPNet model (e.g. ugpnet-demo-denoise)");
+                if (config.RestorationWeights != null) StageWeights.Load(model.Restoration, config.RestorationWeights, "model", "restorationWeights");
+                if (config.SynthesisWeights != null) StageWeights.Load(model.Synthesis, config.SynthesisWeights, "synthesis", "synthesisWeights");
+                return new FusionStage(model, PerceptualTerms.Create(config.Perceptual, featureNet), config);
+            }
             default:
                 throw new ArgumentException($"unknown stage '{config.Stage}'");
         }
+    }
+
+    private static T Build<T>(string name, Generator gen, string what) where T : Module
+    {
+        var m = SynthesisZoo.Build(name, gen);
+        if (m is T t) return t;
+        m.Dispose();
+        throw new ArgumentException($"{what}; '{name}' is a {m.GetType().Name}");
     }
 
     /// <summary>Loads InitWeights (safetensors) into the model, or into its child InitWeightsPrefix (e.g. "regression").</summary>
