@@ -3,6 +3,7 @@ using UGPNet.Engine.Autograd;
 using UGPNet.Engine.IO;
 using UGPNet.Engine.Tests.Reference;
 using UGPNet.FeatureNets;
+using UGPNet.Metrics;
 using Xunit.Abstractions;
 
 namespace UGPNet.Losses.Tests;
@@ -272,5 +273,27 @@ public class InceptionTests(ITestOutputHelper output)
             ? NamedArray.F32(a.Name, [384, 384, 3, 1], a.Data) : a).ToList();
         var shape = Assert.Throws<InvalidDataException>(() => InceptionV3.FromStateDict(wrongShape, "transposed"));
         Assert.Contains("Mixed_7b.branch3x3_2a.conv.weight", shape.Message);
+    }
+
+    [Fact]
+    public void FidOfIdenticalSetsIsZero()
+    {
+        using var net = new InceptionV3(InceptionVariant.PytorchFid);
+        net.InitRandom(41);
+        using var fidNet = new FidFeatureNet(net);
+        Assert.Equal("FID", fidNet.MetricName);
+        using var scope = new TensorScope();
+        var gen = new Generator(42);
+        var images = Enumerable.Range(0, 4).Select(_ => Tensor.Uniform([3, 75, 75], 0, 1, gen)).ToList();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var feats = Fid.InceptionFeatures(net, images, size: null);
+        Assert.Equal(4, feats.Count);
+        Assert.All(feats, f => Assert.Equal(InceptionV3.PoolDim, f.Length));
+        double same = Fid.FrechetDistance(feats, feats);
+        var other = Fid.InceptionFeatures(net, images.Select(i => 1f - i), size: null);
+        double different = Fid.FrechetDistance(feats, other);
+        output.WriteLine($"{fidNet.MetricName} (random weights, 75x75) of 4 images against themselves: {same:G3}; against their negatives: {different:G4} ({sw.ElapsedMilliseconds} ms)");
+        Assert.True(Math.Abs(same) < 1e-9 * Math.Max(1, different));
+        Assert.True(different > 0);
     }
 }

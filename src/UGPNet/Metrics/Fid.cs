@@ -155,13 +155,16 @@ public sealed record FeatureStatistics(int Count, int Dim, double[] Mean, double
 
 /// <summary>
 /// Fréchet distance between Gaussian fits of two feature sets (Heusel et al. 2017):
-/// ‖μ1 − μ2‖² + tr Σ1 + tr Σ2 − 2 tr √(Σ1Σ2). With InceptionV3 pool features this is FID; without those
-/// weights, <see cref="ResNet18Features"/> gives the ResNet18 pooled features and the result must be reported
-/// as <see cref="R18Name"/>, not FID.
+/// ‖μ1 − μ2‖² + tr Σ1 + tr Σ2 − 2 tr √(Σ1Σ2). With InceptionV3 pool features (<see cref="InceptionFeatures"/>)
+/// this is FID, reported as <see cref="InceptionName"/>; it is comparable with published numbers only with
+/// pytorch-fid's network and weights (<see cref="InceptionVariant.PytorchFid"/>). Without InceptionV3 weights,
+/// <see cref="ResNet18Features"/> gives the ResNet18 pooled features and the result must be reported as
+/// <see cref="R18Name"/>, not FID. <see cref="FidFeatureNet"/> picks between the two.
 /// </summary>
 public static class Fid
 {
     public const string R18Name = "FID-R18";
+    public const string InceptionName = "FID";
 
     public static double FrechetDistance(FeatureStatistics s1, FeatureStatistics s2)
     {
@@ -226,5 +229,73 @@ public static class Fid
             for (int i = 0; i < n; i++) rows.Add(f.Skip(i * dim).Take(dim).Select(v => (double)v).ToArray());
         }
         return rows;
+    }
+
+    /// <summary>
+    /// InceptionV3 pool features (2048-d) of [0,1] RGB images, each resized to <paramref name="size"/>² bilinearly
+    /// (pytorch-fid's resize; 299 is the network's native input, null keeps the images' size, at least 75).
+    /// Each tensor may hold a batch.
+    /// </summary>
+    public static List<double[]> InceptionFeatures(InceptionV3 net, IEnumerable<Tensor> images, int? size = 299)
+    {
+        var rows = new List<double[]>();
+        using var _ = GradMode.NoGrad();
+        foreach (var img in images)
+        {
+            using var scope = new TensorScope();
+            var x = img.Rank == 3 ? img.Unsqueeze(0) : img;
+            var f = net.Pooled(x, size).ToArray();
+            int n = x.Shape[0], dim = f.Length / n;
+            for (int i = 0; i < n; i++) rows.Add(f.Skip(i * dim).Take(dim).Select(v => (double)v).ToArray());
+        }
+        return rows;
+    }
+}
+
+/// <summary>
+/// The feature network for a Fréchet distance: InceptionV3 when its weights are given or found
+/// (<see cref="InceptionV3Weights"/>), reported as "FID"; otherwise the ResNet18, reported as "FID-R18".
+/// <see cref="MetricName"/> is the name to print next to the number.
+/// </summary>
+public sealed class FidFeatureNet : IDisposable
+{
+    public InceptionV3? Inception { get; }
+    public ResNet18? ResNet { get; }
+    public string MetricName => Inception != null ? Fid.InceptionName : Fid.R18Name;
+    private readonly bool _owns;
+
+    /// <summary>Wraps an existing network (not disposed by this object).</summary>
+    public FidFeatureNet(InceptionV3 inception) => Inception = inception;
+    /// <summary>Wraps an existing network (not disposed by this object).</summary>
+    public FidFeatureNet(ResNet18 resnet) => ResNet = resnet;
+
+    private FidFeatureNet(InceptionV3? inception, ResNet18? resnet)
+    {
+        (Inception, ResNet, _owns) = (inception, resnet, true);
+    }
+
+    /// <summary>
+    /// InceptionV3 from <paramref name="inceptionWeights"/> (or <see cref="InceptionV3Weights.TryLocate"/>'s
+    /// places) when a file exists; else the ML.NET ResNet18 (<see cref="ResNet18Weights.Locate"/>), which throws
+    /// when neither is available.
+    /// </summary>
+    public static FidFeatureNet Open(string? inceptionWeights = null, string? resnet18Onnx = null)
+    {
+        if (!string.IsNullOrEmpty(inceptionWeights) && !File.Exists(inceptionWeights))
+            throw new FileNotFoundException($"InceptionV3 weights '{inceptionWeights}' not found");
+        var path = InceptionV3Weights.TryLocate(inceptionWeights);
+        if (path != null) return new FidFeatureNet(InceptionV3.FromTorchvision(path), null);
+        return new FidFeatureNet(null, ResNet18.LoadPretrained(resnet18Onnx));
+    }
+
+    /// <summary>Pool features of [0,1] RGB images at each network's native size (299 for InceptionV3, 224 for ResNet18).</summary>
+    public List<double[]> Features(IEnumerable<Tensor> images) =>
+        Inception != null ? Fid.InceptionFeatures(Inception, images) : Fid.ResNet18Features(ResNet!, images);
+
+    public void Dispose()
+    {
+        if (!_owns) return;
+        Inception?.Dispose();
+        ResNet?.Dispose();
     }
 }
