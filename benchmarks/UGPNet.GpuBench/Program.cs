@@ -107,6 +107,52 @@ namespace GpuBench
                 b.AdamStep(i[0], i[1], i[2], i[3], new AdamStepArgs(1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, true, 5));
                 b.StridedCopy(i[0], [1], o, [1], [1000], false);
             });
+            // fused kernels: bias + leaky ReLU, SimpleGate, weight modulation, upfirdn2d (forward and backward)
+            int len = n * c * h * w;
+            Check("bias_leaky_relu", len, [R(len, 20), R(c, 21)], (b, i, o) => b.BiasLeakyRelu(n, c, h * w, i[0], i[1], 0.2f, 1.4142135f, o));
+            Check("bias_leaky_relu_bwd_gx", len, [R(len, 20), R(c, 21), R(len, 22)], (b, i, o) =>
+            {
+                var gb = b.Allocate(c);
+                b.BiasLeakyReluBackward(n, c, h * w, i[0], i[1], i[2], 0.2f, 1.4142135f, o, new BufferView(gb, 0, c));
+                b.Free(gb);
+            });
+            Check("bias_leaky_relu_bwd_gb", c, [R(len, 20), R(c, 21), R(len, 22)], (b, i, o) =>
+            {
+                var gx = b.Allocate(len);
+                b.BiasLeakyReluBackward(n, c, h * w, i[0], i[1], i[2], 0.2f, 1.4142135f, new BufferView(gx, 0, len), o);
+                b.Free(gx);
+            });
+            Check("simple_gate", len / 2, [R(len, 23)], (b, i, o) => b.SimpleGate(n, c / 2, h * w, i[0], o));
+            Check("simple_gate_bwd", len, [R(len, 23), R(len / 2, 24)], (b, i, o) => b.SimpleGateBackward(n, c / 2, h * w, i[0], i[1], o));
+            int mo = c + 4, mi = c, kk = 9, ml = n * mo * mi * kk;
+            float ms = 1f / MathF.Sqrt(mi * kk);
+            Check("modulate_weights", ml, [R(mo * mi * kk, 25), Rand(n * mi, 26, 0.2f, 1.5f)], (b, i, o) =>
+            {
+                var d = b.Allocate(n * mo);
+                b.ModulateWeights(n, mo, mi, kk, ms, true, 1e-8f, i[0], i[1], o, new BufferView(d, 0, n * mo));
+                b.Free(d);
+            });
+            foreach (var (name, wantW) in new[] { ("modulate_weights_bwd_w", true), ("modulate_weights_bwd_s", false) })
+                Check(name, wantW ? mo * mi * kk : n * mi, [R(mo * mi * kk, 25), Rand(n * mi, 26, 0.2f, 1.5f), R(ml, 27)], (b, i, o) =>
+                {
+                    var y = b.Allocate(ml); var d = b.Allocate(n * mo); var other = b.Allocate(wantW ? n * mi : mo * mi * kk);
+                    var dv = new BufferView(d, 0, n * mo);
+                    b.ModulateWeights(n, mo, mi, kk, ms, true, 1e-8f, i[0], i[1], new BufferView(y, 0, ml), dv);
+                    var ov = new BufferView(other, 0, wantW ? n * mi : mo * mi * kk);
+                    b.ModulateWeightsBackward(n, mo, mi, kk, ms, true, i[0], i[1], dv, i[2], wantW ? o : ov, wantW ? ov : o);
+                    b.Free(y); b.Free(d); b.Free(other);
+                });
+            foreach (var (name, g) in new[]
+            {
+                ("upfirdn2d_up2", new Upfirdn2dGeometry(n * c, h, w, 4, 4, 2, 2, 1, 1, 2, 1, 2, 1)),
+                ("upfirdn2d_down2", new Upfirdn2dGeometry(n * c, h, w, 4, 4, 1, 1, 2, 2, 2, 1, 2, 1)),
+                ("upfirdn2d_blur_crop", new Upfirdn2dGeometry(n * c, h, w, 4, 4, 1, 1, 1, 1, 1, -1, -2, 2)),
+            })
+            {
+                var blur = R(16, 28);
+                Check(name, (int)g.OutputLength, [blur, R(g.InputLength, 29)], (b, i, o) => b.Upfirdn2d(g, i[0], i[1], o));
+                Check(name + "_bwd", (int)g.InputLength, [blur, R(g.OutputLength, 30)], (b, i, o) => b.Upfirdn2dBackward(g, i[0], i[1], o));
+            }
             Console.WriteLine(failures == 0 ? "SELFCHECK PASS" : $"SELFCHECK FAIL ({failures} failed)");
             return failures == 0 ? 0 : 1;
         }

@@ -66,6 +66,31 @@ public interface IBackend
     void LayerNormChannelsBackward(int n, int c, int hw, BufferView x, BufferView weight, BufferView mean, BufferView rstd,
         BufferView gy, BufferView gx, BufferView gw, BufferView gb);
 
+    /// <summary>StyleGAN2 fused_leaky_relu over x [n, c, inner]: y = leaky(x + bias[c], slope)·scale (bias null: none).</summary>
+    void BiasLeakyRelu(int n, int c, int inner, BufferView x, BufferView? bias, float slope, float scale, BufferView y);
+    /// <summary>Its first-order backward: gx = gy·scale·(x + bias[c] &gt; 0 ? 1 : slope); gb (when given) = Σ over n and inner of gx, in a fixed order.</summary>
+    void BiasLeakyReluBackward(int n, int c, int inner, BufferView x, BufferView? bias, BufferView gy, float slope, float scale,
+        BufferView gx, BufferView? gb);
+
+    /// <summary>NAFNet SimpleGate: x [n, 2·half, inner] -> y [n, half, inner] = first half · second half.</summary>
+    void SimpleGate(int n, int half, int inner, BufferView x, BufferView y);
+    void SimpleGateBackward(int n, int half, int inner, BufferView x, BufferView gy, BufferView gx);
+
+    /// <summary>
+    /// StyleGAN2 weight modulation: w [cout, cin, kk], s [n, cin] -> y [n, cout, cin, kk] = w·s·scale·d, with
+    /// d [n, cout] = rsqrt(Σ (w·s·scale)² + eps) when demodulating, else 1 (d is written for the backward).
+    /// </summary>
+    void ModulateWeights(int n, int cout, int cin, int kk, float scale, bool demodulate, float eps,
+        BufferView w, BufferView s, BufferView y, BufferView d);
+    /// <summary>First-order backward of <see cref="ModulateWeights"/> from its saved d: writes gw and gs.</summary>
+    void ModulateWeightsBackward(int n, int cout, int cin, int kk, float scale, bool demodulate,
+        BufferView w, BufferView s, BufferView d, BufferView gy, BufferView gw, BufferView gs);
+
+    /// <summary>upfirdn2d with a constant [KH, KW] kernel (see <see cref="Upfirdn2dGeometry"/>).</summary>
+    void Upfirdn2d(in Upfirdn2dGeometry g, BufferView kernel, BufferView x, BufferView y);
+    /// <summary>The exact adjoint of <see cref="Upfirdn2d"/> (gx overwritten).</summary>
+    void Upfirdn2dBackward(in Upfirdn2dGeometry g, BufferView kernel, BufferView gy, BufferView gx);
+
     /// <summary>One Adam/AdamW update of a parameter in place (m, v are its moment buffers).</summary>
     void AdamStep(BufferView param, BufferView grad, BufferView m, BufferView v, in AdamStepArgs args);
 }

@@ -119,6 +119,19 @@ public static class OpCatalog
         yield return new("upfirdn_up2", [[1, 2, 4, 3], [4, 4]], t => t[0].Upfirdn2d(t[1], up: 2, pad: (2, 1, 2, 1)), r => Ref.Upfirdn2d(r[0], r[1], up: 2, pad: (2, 1, 2, 1))) { Constant = [1] };
         yield return new("upfirdn_down2", [[1, 2, 8, 7], [4, 4]], t => t[0].Upfirdn2d(t[1], down: 2, pad: (1, 1, 1, 1)), r => Ref.Upfirdn2d(r[0], r[1], down: 2, pad: (1, 1, 1, 1))) { Constant = [1] };
         yield return new("upfirdn_negative_pad", [[1, 1, 7, 6], [3, 3]], t => t[0].Upfirdn2d(t[1], up: 2, pad: (-1, 0, 1, -2)), r => Ref.Upfirdn2d(r[0], r[1], up: 2, pad: (-1, 0, 1, -2))) { Constant = [1] };
+        // ---- fused kernels (bias + leaky ReLU, SimpleGate, weight modulation, upfirdn2d)
+        yield return new("fused_leaky_relu_2d", [[5, 7], [7]], t => E.FusedLeakyRelu(t[0], t[1]), r => Ref.FusedLeakyRelu(r[0], r[1]));
+        yield return new("fused_leaky_relu_wide_planes", [[2, 3, 5, 13], [3]], t => E.FusedLeakyRelu(t[0], t[1], 0.1f, 2f), r => Ref.FusedLeakyRelu(r[0], r[1], 0.1, 2));
+        yield return new("fused_leaky_relu_no_bias", [[3, 2, 9]], t => E.FusedLeakyRelu(t[0], null), r => Ref.FusedLeakyRelu(r[0], null));
+        yield return new("simple_gate", [[2, 6, 3, 5]], t => E.SimpleGate(t[0]), r => Ref.SimpleGate(r[0]));
+        yield return new("simple_gate_2d", [[3, 10]], t => E.SimpleGate(t[0]), r => Ref.SimpleGate(r[0]));
+        yield return new("modulate_weights_demod", [[4, 3, 3, 3], [2, 3]], t => E.ModulateWeights(t[0], t[1], 0.7f, true), r => Ref.ModulateWeights(Ref.MulScalar(r[0], 0.7), r[1], true));
+        yield return new("modulate_weights_plain_1x1", [[5, 6, 1, 1], [3, 6]], t => E.ModulateWeights(t[0], t[1], 0.4f, false), r => Ref.ModulateWeights(Ref.MulScalar(r[0], 0.4), r[1], false));
+        yield return new("modulate_weights_leading_1", [[1, 3, 2, 3, 3], [2, 2]], t => E.ModulateWeights(t[0], t[1], 1.3f, true),
+            r => Ref.ModulateWeights(Ref.MulScalar(Ref.Reshape(r[0], 3, 2, 3, 3), 1.3), r[1], true));
+        yield return new("upfirdn_up2_down2_odd", [[2, 1, 5, 4], [3, 4]], t => t[0].Upfirdn2d(t[1], up: 2, down: 2, pad: (1, 2, 2, 0)), r => Ref.Upfirdn2d(r[0], r[1], up: 2, down: 2, pad: (1, 2, 2, 0))) { Constant = [1] };
+        yield return new("upfirdn_down3_crop", [[1, 2, 11, 10], [2, 3]], t => t[0].Upfirdn2d(t[1], down: 3, pad: (-2, 1, 0, -1)), r => Ref.Upfirdn2d(r[0], r[1], down: 3, pad: (-2, 1, 0, -1))) { Constant = [1] };
+        yield return new("upfirdn_up3_kernel_1x1", [[1, 2, 3, 4], [1, 1]], t => t[0].Upfirdn2d(t[1], up: 3, pad: (0, 1, 1, 0)), r => Ref.Upfirdn2d(r[0], r[1], up: 3, pad: (0, 1, 1, 0))) { Constant = [1] };
         yield return new("dropout_eval_is_identity", [[4, 9]], t => t[0].Dropout(0.5f, training: false), r => r[0]);
     }
 

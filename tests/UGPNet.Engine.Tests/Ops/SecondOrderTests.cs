@@ -17,6 +17,7 @@ public class SecondOrderTests
     }
 
     private static readonly RefTensor Blur = Ref.MakeBlurKernel(1, 3, 3, 1);
+    private static readonly RefTensor Blur4 = Ref.MulScalar(Blur, 4);
 
     public static IEnumerable<object[]> Cases() => new Case[]
     {
@@ -35,6 +36,18 @@ public class SecondOrderTests
         new("layer_norm2d_conv", [[2, 3, 2, 3], [3], [3], [2, 3, 1, 1]],
             t => E.Conv2d(E.LayerNorm2d(t[0], t[1], t[2]), t[3]),
             r => Ref.Conv2d(Ref.LayerNorm2d(r[0], r[1], r[2]), r[3])),
+        new("conv_fused_leaky_conv", [[2, 2, 4, 4], [3, 2, 3, 3], [3], [2, 3, 1, 1]],
+            t => E.Conv2d(E.FusedLeakyRelu(E.Conv2d(t[0], t[1], padding: 1), t[2]), t[3]),
+            r => Ref.Conv2d(Ref.FusedLeakyRelu(Ref.Conv2d(r[0], r[1], padding: 1), r[2]), r[3])),
+        new("modulate_weights_of_style", [[2, 3], [2, 3, 3, 3]],
+            t => E.ModulateWeights(t[1], t[0], 0.5f, true),
+            r => Ref.ModulateWeights(Ref.MulScalar(r[1], 0.5), r[0], true)),
+        new("upfirdn_up2_tanh_conv", [[1, 2, 3, 3], [2, 2, 3, 3]],
+            t => E.Conv2d(t[0].Upfirdn2d(E.FromArray(Blur4.ToFloat(), Blur4.Shape), up: 2, pad: (2, 1, 2, 1)).Tanh(), t[1]),
+            r => Ref.Conv2d(Ref.Tanh(Ref.Upfirdn2d(r[0], Blur4, up: 2, pad: (2, 1, 2, 1))), r[1])),
+        new("conv_simple_gate", [[2, 2, 3, 3], [4, 2, 1, 1]],
+            t => E.SimpleGate(E.Conv2d(t[0], t[1])).Sum([1]),
+            r => Ref.Sum(Ref.SimpleGate(Ref.Conv2d(r[0], r[1])), [1])),
         new("sqrt_mul_sum", [[2, 6], [6]],
             t => (t[0] * t[0] * t[1] + 2f).Sqrt().Sum([1]),
             r => Ref.Sum(Ref.Sqrt(Ref.AddScalar(Ref.Mul(Ref.Mul(r[0], r[0]), r[1]), 2)), [1])),

@@ -122,6 +122,34 @@ public sealed class CpuBackend : IBackend
         BufferView gy, BufferView gx, BufferView gw, BufferView gb)
         => Kernels.Cpu.LayerNormChannels.Backward(n, c, hw, Span(x), Span(weight), Span(mean), Span(rstd), Span(gy), Span(gx), Span(gw), Span(gb));
 
+    public void BiasLeakyRelu(int n, int c, int inner, BufferView x, BufferView? bias, float slope, float scale, BufferView y)
+        => FusedPointwise.BiasLeakyRelu(n, c, inner, Span(x), bias is { } b ? Span(b) : default, slope, scale, Span(y));
+
+    public void BiasLeakyReluBackward(int n, int c, int inner, BufferView x, BufferView? bias, BufferView gy, float slope, float scale,
+        BufferView gx, BufferView? gb)
+        => FusedPointwise.BiasLeakyReluBackward(n, c, inner, Span(x), bias is { } b ? Span(b) : default, Span(gy), slope, scale,
+            Span(gx), gb is { } g ? Span(g) : default);
+
+    public void SimpleGate(int n, int half, int inner, BufferView x, BufferView y)
+        => FusedPointwise.SimpleGate(n, half, inner, Span(x), Span(y));
+
+    public void SimpleGateBackward(int n, int half, int inner, BufferView x, BufferView gy, BufferView gx)
+        => FusedPointwise.SimpleGateBackward(n, half, inner, Span(x), Span(gy), Span(gx));
+
+    public void ModulateWeights(int n, int cout, int cin, int kk, float scale, bool demodulate, float eps,
+        BufferView w, BufferView s, BufferView y, BufferView d)
+        => Modulation.Forward(n, cout, cin, kk, scale, demodulate, eps, Span(w), Span(s), Span(y), Span(d));
+
+    public void ModulateWeightsBackward(int n, int cout, int cin, int kk, float scale, bool demodulate,
+        BufferView w, BufferView s, BufferView d, BufferView gy, BufferView gw, BufferView gs)
+        => Modulation.Backward(n, cout, cin, kk, scale, demodulate, Span(w), Span(s), Span(d), Span(gy), Span(gw), Span(gs));
+
+    public void Upfirdn2d(in Upfirdn2dGeometry g, BufferView kernel, BufferView x, BufferView y)
+        => Upfirdn.Forward(g, Span(kernel), Span(x), Span(y));
+
+    public void Upfirdn2dBackward(in Upfirdn2dGeometry g, BufferView kernel, BufferView gy, BufferView gx)
+        => Upfirdn.Backward(g, Span(kernel), Span(gy), Span(gx));
+
     public void AdamStep(BufferView param, BufferView grad, BufferView m, BufferView v, in AdamStepArgs a)
         => Adam.Step(Span(param), Span(grad), Span(m), Span(v), a.Lr, a.Beta1, a.Beta2, a.Eps, a.WeightDecay, a.DecoupledWeightDecay, a.Step);
 }

@@ -54,12 +54,8 @@ public sealed class NAFBlock : Layer
         Gamma = Parameter("gamma", Tensor.Zeros([1, c, 1, 1]));
     }
 
-    /// <summary>SimpleGate: split the channels in halves and multiply them.</summary>
-    public static Tensor SimpleGate(Tensor x)
-    {
-        var halves = x.Chunk(2, 1);
-        return halves[0] * halves[1];
-    }
+    /// <summary>SimpleGate: split the channels in halves and multiply them (one fused kernel).</summary>
+    public static Tensor SimpleGate(Tensor x) => Tensor.SimpleGate(x);
 
     public override Tensor Forward(Tensor inp)
     {

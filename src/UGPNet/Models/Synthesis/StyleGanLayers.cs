@@ -148,15 +148,8 @@ public sealed class ModulatedConv2d : Module
     /// <summary>The per-sample weights [N, out, in, k, k] for styles [N, styleDim].</summary>
     public Tensor ModulatedWeights(Tensor style)
     {
-        int n = style.Size(0);
-        var s = Modulation.Forward(style).Reshape(n, 1, InChannels, 1, 1);
-        var w = Weight * s * Scale;                                      // [N, out, in, k, k]
-        if (Demodulate)
-        {
-            var d = ((w * w).Sum([2, 3, 4], keepDim: true) + Eps).Rsqrt(); // [N, out, 1, 1, 1]
-            w = w * d;
-        }
-        return w;
+        // one fused kernel: W·s·scale, demodulated per (n, out) when asked
+        return Tensor.ModulateWeights(Weight, Modulation.Forward(style), Scale, Demodulate, Eps);
     }
 
     public Tensor Forward(Tensor x, Tensor style)
