@@ -175,7 +175,7 @@ public static class Elementwise
     }
 
     /// <summary>Merges adjacent dims that are contiguous in every operand (and drops size-1 dims).</summary>
-    internal static (int[] dims, int[] sa, int[] sb) Collapse(int[] shape, int[] sa, int[] sb)
+    public static (int[] dims, int[] sa, int[] sb) Collapse(int[] shape, int[] sa, int[] sb)
     {
         var d = new List<int>(); var a = new List<int>(); var b = new List<int>();
         for (int i = 0; i < shape.Length; i++)

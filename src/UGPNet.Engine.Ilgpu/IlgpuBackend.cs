@@ -320,22 +320,6 @@ public sealed partial class IlgpuBackend : IBackend, IDisposable
         k(_stream, Cfg1D(count), V(src), V(dst), (int)count, outer, red, (int)reduced, accumulate ? 1 : 0);
     }
 
-    /// <summary>Merges adjacent dims that are contiguous in both operands and drops size-1 dims (as the CPU kernels do).</summary>
-    internal static (int[] dims, int[] sa, int[] sb) Collapse(int[] shape, int[] sa, int[] sb)
-    {
-        var d = new List<int>(); var a = new List<int>(); var b = new List<int>();
-        for (int i = 0; i < shape.Length; i++)
-        {
-            if (shape[i] == 1) continue;
-            if (d.Count > 0)
-            {
-                int last = d.Count - 1;
-                if (a[last] == sa[i] * shape[i] && b[last] == sb[i] * shape[i])
-                { d[last] *= shape[i]; a[last] = sa[i]; b[last] = sb[i]; continue; }
-            }
-            d.Add(shape[i]); a.Add(sa[i]); b.Add(sb[i]);
-        }
-        if (d.Count == 0) { d.Add(1); a.Add(0); b.Add(0); }
-        return (d.ToArray(), a.ToArray(), b.ToArray());
-    }
+    // The same dim merging as the CPU kernels: one definition of which layouts count as contiguous.
+    private static (int[] dims, int[] sa, int[] sb) Collapse(int[] shape, int[] sa, int[] sb) => UGPNet.Kernels.Cpu.Elementwise.Collapse(shape, sa, sb);
 }
