@@ -170,12 +170,7 @@ public sealed class Sequential : Layer
 
     public override Tensor Forward(Tensor x)
     {
-        foreach (var l in _layers)
-        {
-            var input = x;
-            x = InferenceStep.Run(() => l.Forward(input));
-        }
-        return x;
+        return InferenceStep.Chain(x, _layers.Count, (i, input) => _layers[i].Forward(input));
     }
 }
 

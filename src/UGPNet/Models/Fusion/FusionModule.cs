@@ -19,7 +19,16 @@ public sealed class FusionResBlock : Layer
         Body = Child("body", new Sequential(c1, new ReLU(), c2));
     }
 
-    public override Tensor Forward(Tensor h) => (h + Body.Forward(h)).Relu();
+    public override Tensor Forward(Tensor h)
+    {
+        // Without a graph the branch and the sum are freed as soon as they have been read.
+        var b = Body.Forward(h);
+        var sum = h + b;
+        InferenceStep.Release(b, sum);
+        var y = sum.Relu();
+        InferenceStep.Release(sum, y);
+        return y;
+    }
 }
 
 /// <summary>
@@ -45,11 +54,9 @@ public sealed class FusionModule : Module
     public Tensor Forward(Tensor fSyn, Tensor fReg)
     {
         var h = InferenceStep.Run(() => Conv.Forward(fSyn) + fReg);
-        for (int i = 0; i < Body.Count; i++)
-        {
-            var hi = h;
-            h = InferenceStep.Run(() => Body[i].Forward(hi));
-        }
-        return InferenceStep.Run(() => Last.Forward(h));
+        h = InferenceStep.Chain(h, Body.Count, (i, hi) => Body[i].Forward(hi));
+        var y = InferenceStep.Run(() => Last.Forward(h));
+        InferenceStep.Release(h, y);
+        return y;
     }
 }

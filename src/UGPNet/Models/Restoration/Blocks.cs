@@ -31,13 +31,21 @@ public sealed class ConvBlock : Layer
 
     public override Tensor Forward(Tensor x)
     {
+        // Without a graph each intermediate is freed as soon as the next op has read it; the input stays.
+        var input = x;
+        void Next(Tensor y)
+        {
+            if (!ReferenceEquals(x, input)) InferenceStep.Release(x, y);
+            x = y;
+        }
         for (int i = 0; i < 3; i++)
         {
-            x = _conv[i].Forward(x);
-            if (_bn != null) x = _bn[i].Forward(x);
-            x = x.LeakyRelu(0.2f);
+            Next(_conv[i].Forward(x));
+            if (_bn != null) Next(_bn[i].Forward(x));
+            Next(x.LeakyRelu(0.2f));
         }
-        return Pool ? x.AvgPool2d(2, 2) : x;
+        if (Pool) Next(x.AvgPool2d(2, 2));
+        return x;
     }
 }
 

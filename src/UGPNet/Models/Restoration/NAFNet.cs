@@ -54,21 +54,38 @@ public sealed class NAFBlock : Layer
         Gamma = Parameter("gamma", Tensor.Zeros([1, c, 1, 1]));
     }
 
+    private static Tensor Step(Tensor consumed, Tensor next)
+    {
+        InferenceStep.Release(consumed, next);
+        return next;
+    }
+
     /// <summary>SimpleGate: split the channels in halves and multiply them (one fused kernel).</summary>
     public static Tensor SimpleGate(Tensor x) => Tensor.SimpleGate(x);
 
     public override Tensor Forward(Tensor inp)
     {
+        // Without a graph each temporary is freed as soon as the next op has read it (Step).
         var x = Norm1.Forward(inp);
-        x = Conv2.Forward(Conv1.Forward(x));
-        x = SimpleGate(x);
-        x = x * Sca.Forward(x);
-        x = Conv3.Forward(x);
-        var y = inp + x * Beta;
-        x = Conv4.Forward(Norm2.Forward(y));
-        x = SimpleGate(x);
-        x = Conv5.Forward(x);
-        return y + x * Gamma;
+        x = Step(x, Conv1.Forward(x));
+        x = Step(x, Conv2.Forward(x));
+        x = Step(x, SimpleGate(x));
+        var s = Sca.Forward(x);
+        x = Step(x, x * s);
+        InferenceStep.Release(s, x);
+        x = Step(x, Conv3.Forward(x));
+        x = Step(x, x * Beta);
+        var y = inp + x;
+        InferenceStep.Release(x, y);
+        x = Norm2.Forward(y);
+        x = Step(x, Conv4.Forward(x));
+        x = Step(x, SimpleGate(x));
+        x = Step(x, Conv5.Forward(x));
+        x = Step(x, x * Gamma);
+        var o = y + x;
+        InferenceStep.Release(x, o);
+        InferenceStep.Release(y, o);
+        return o;
     }
 }
 
@@ -135,20 +152,29 @@ public sealed class NAFNet : Layer, IRestorationBackbone
 
     private Tensor PaddedFeature(Tensor x)
     {
-        x = _intro.Forward(x);
+        // Without a graph every intermediate but the skips is freed as soon as the next stage has read it.
+        x = InferenceStep.Run(() => _intro.Forward(x));
         var skips = new List<Tensor>();
         for (int l = 0; l < _encoders.Count; l++)
         {
-            x = _encoders[l].Forward(x);
-            skips.Add(x);
-            x = _downs[l].Forward(x);
+            var enc = _encoders[l].Forward(x);
+            InferenceStep.Release(x, enc);
+            skips.Add(enc);
+            x = InferenceStep.Run(() => _downs[l].Forward(enc));
         }
-        x = _middle.Forward(x);
+        var mid = _middle.Forward(x);
+        InferenceStep.Release(x, mid);
+        x = mid;
         for (int i = 0; i < _decoders.Count; i++)
         {
-            x = _ups[i].Forward(x);
-            x = x + skips[skips.Count - 1 - i];
-            x = _decoders[i].Forward(x);
+            var skip = skips[skips.Count - 1 - i];
+            var up = InferenceStep.Run(() => _ups[i].Forward(x));
+            InferenceStep.Release(x, up);
+            var sum = up + skip;
+            InferenceStep.Release(up, sum);
+            InferenceStep.Release(skip, sum);
+            x = _decoders[i].Forward(sum);
+            InferenceStep.Release(sum, x);
         }
         return x;
     }

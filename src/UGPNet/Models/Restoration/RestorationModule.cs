@@ -45,9 +45,15 @@ public sealed class RestorationHeads : Module
     /// <summary>f_reg = R_mg(R'(x) + R_se(x)); x_reg = to_img(f_reg).</summary>
     public RestorationOutput Forward(Tensor x, Tensor trunkFeature)
     {
-        var f = trunkFeature + InputEncoder.Forward(x);
-        f = MergeDecoder[1].Forward(MergeDecoder[0].Forward(f));
-        return new RestorationOutput(ToImg.Forward(f), f);
+        // Without a graph each intermediate is freed as soon as the next block has read it.
+        var e = InferenceStep.Run(() => InputEncoder.Forward(x));
+        var f = trunkFeature + e;
+        InferenceStep.Release(e, f);
+        var m0 = InferenceStep.Run(() => MergeDecoder[0].Forward(f));
+        InferenceStep.Release(f, m0);
+        f = InferenceStep.Run(() => MergeDecoder[1].Forward(m0));
+        InferenceStep.Release(m0, f);
+        return new RestorationOutput(InferenceStep.Run(() => ToImg.Forward(f)), f);
     }
 }
 
@@ -75,6 +81,9 @@ public sealed class RestorationModule : Module
     public RestorationOutput Forward(Tensor x)
     {
         if (Heads == null) return Backbone.Forward(x);
-        return Heads.Forward(x, Backbone.Feature(x));
+        var trunk = InferenceStep.Run(() => Backbone.Feature(x));
+        var o = Heads.Forward(x, trunk);
+        if (!ReferenceEquals(trunk, x)) InferenceStep.Release(trunk, o.Feature);
+        return o;
     }
 }

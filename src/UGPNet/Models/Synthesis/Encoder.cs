@@ -60,9 +60,13 @@ public sealed class FEncoder : Module
         {
             var xi = x;
             x = InferenceStep.Run(() => DownBlocks[i].Forward(xi));
+            // Without a graph the previous stage's output is freed once read (the input and the tap stay).
+            if (i > 0 && !ReferenceEquals(xi, tap)) InferenceStep.Release(xi, x);
             if (i == Config.TapStage) tap = x;
         }
-        return (Conv1x1.Forward(x), tap!);
+        var fcode = InferenceStep.Run(() => Conv1x1.Forward(x));
+        if (DownBlocks.Count > 0 && !ReferenceEquals(x, tap)) InferenceStep.Release(x, fcode);
+        return (fcode, tap!);
     }
 }
 

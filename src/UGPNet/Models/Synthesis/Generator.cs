@@ -144,11 +144,15 @@ public sealed class StyleGan2Generator : Module
         {
             int c0 = ci;
             var (xIn, skipIn) = (x, skip);
+            // Without a graph each stage's input is freed as soon as the stage has read it.
             x = InferenceStep.Run(() => StyleConvs[2 * j].Forward(xIn, Code(codes, c0), Noises[2 * j + 1]));
+            InferenceStep.Release(xIn, x);
             var xUp = x;
             x = InferenceStep.Run(() => StyleConvs[2 * j + 1].Forward(xUp, Code(codes, c0 + 1), Noises[2 * j + 2]));
+            InferenceStep.Release(xUp, x);
             var xOut = x;
             skip = InferenceStep.Run(() => ToRgbs[j].Forward(xOut, Code(codes, c0 + 2), skipIn));
+            InferenceStep.Release(skipIn, skip);
             ci += 2;
         }
         return new GeneratorOutput(skip, x);
