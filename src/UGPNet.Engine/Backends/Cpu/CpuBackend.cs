@@ -11,8 +11,22 @@ public sealed class CpuBackend : IBackend
 
     public Device Device => Device.Cpu;
 
-    public DeviceBuffer Allocate(int length) => new CpuBuffer(this, _pool.Rent(length), length);
-    public void Free(DeviceBuffer buffer) => _pool.Return(((CpuBuffer)buffer).Array);
+    private long _live;
+
+    /// <summary>Buffers handed out and not yet released: what a leak test watches.</summary>
+    public long LiveBuffers => Interlocked.Read(ref _live);
+
+    public DeviceBuffer Allocate(int length)
+    {
+        Interlocked.Increment(ref _live);
+        return new CpuBuffer(this, _pool.Rent(length), length);
+    }
+
+    public void Free(DeviceBuffer buffer)
+    {
+        Interlocked.Decrement(ref _live);
+        _pool.Return(((CpuBuffer)buffer).Array);
+    }
     /// <summary>Drops idle pooled arrays (e.g. after inference on a large image).</summary>
     public void TrimPool() => _pool.Clear();
 
