@@ -1,7 +1,7 @@
 namespace UGPNet.Engine.IO;
 
 /// <summary>Crash-safe file replacement shared by the writers.</summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
     /// <summary>Writes through a temporary file in the target folder, fsyncs, then renames over the
     /// target. The temporary file is removed on failure.</summary>

@@ -159,7 +159,7 @@ public static class StageRunner
             using (var scope = new TensorScope())
             {
                 var outputs = stage.Evaluate(batch);
-                if (stage.MeasuresPsnr) psnrs.AddRange(Metrics.Psnr(outputs[^1].Image, batch.Target));
+                if (stage.MeasuresPsnr) psnrs.AddRange(UGPNet.Metrics.Psnr.PerImage(outputs[^1].Image, batch.Target));
                 if (!sheetDone && config.SampleCount > 0)
                 {
                     var cols = new List<(string, Tensor)> { ("GT", batch.Target), ("degraded", batch.Degraded) };

@@ -44,28 +44,3 @@ public sealed class TrainingData
     /// <summary>The fixed validation batches (whole images, no augmentation). The caller disposes them.</summary>
     public IEnumerable<Batch> ValidationBatches(int batchSize) => BatchSampler.Fixed(Val, ValIndices, batchSize);
 }
-
-/// <summary>Evaluation PSNR (spec §8): u8 = clip(⌊255v + 0.5⌋, 0, 255); MSE over all RGB pixels of u8/255; −10·log10(MSE); per image.</summary>
-public static class Metrics
-{
-    public static double[] Psnr(Tensor pred, Tensor target)
-    {
-        if (!Shape.Equal(pred.Shape, target.Shape)) throw new ShapeException("psnr", $"{Shape.Format(pred.Shape)} vs {Shape.Format(target.Shape)}");
-        var a = pred.ToArray();
-        var b = target.ToArray();
-        int n = pred.Shape[0], per = a.Length / n;
-        var result = new double[n];
-        for (int i = 0; i < n; i++)
-        {
-            double se = 0;
-            for (int j = i * per; j < (i + 1) * per; j++)
-            {
-                double d = (ImageIO.ToByte(a[j]) - ImageIO.ToByte(b[j])) / 255.0;
-                se += d * d;
-            }
-            double mse = se / per;
-            result[i] = mse == 0 ? 100.0 : -10 * Math.Log10(mse);
-        }
-        return result;
-    }
-}
