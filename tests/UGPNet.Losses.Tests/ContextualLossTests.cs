@@ -1,4 +1,4 @@
-using UGPNet.Data;
+using UGPNet.Imaging;
 using UGPNet.Engine;
 using UGPNet.Engine.Autograd;
 using UGPNet.Engine.Tests.Reference;
@@ -111,12 +111,12 @@ public class ContextualLossTests(ResNet18Fixture fx, ITestOutputHelper output)
         using var _ = GradMode.NoGrad();
         using var scope = new TensorScope();
         var cx = new ContextualLoss(ContextualLoss.ResNet18Stage(fx.Net, 1), patchSize: 32);
-        var a = ImageTensor.Load(faces[0], 64);
+        var a = ImageIO.ReadTensor(faces[0], 64);
         // Shift right by 3 pixels, repeating the first column.
         var shifted = Tensor.Concat([a.Narrow(3, 0, 1), a.Narrow(3, 0, 1), a.Narrow(3, 0, 1), a.Narrow(3, 0, 61)], 3);
         double self = cx.Forward(shifted, a).Item();
         double identical = cx.Forward(a, a).Item();
-        var others = faces.Skip(1).Select(f => (double)cx.Forward(ImageTensor.Load(f, 64), a).Item()).ToArray();
+        var others = faces.Skip(1).Select(f => (double)cx.Forward(ImageIO.ReadTensor(f, 64), a).Item()).ToArray();
         output.WriteLine($"CX loss (ResNet18 layer1, 64² faces, 32² patches): identical {identical:F4}, 3-px shift {self:F4}, other faces {string.Join(", ", others.Select(o => o.ToString("F4")))}");
         Assert.True(identical <= self);
         Assert.All(others, o => Assert.True(self < o, $"shifted {self} vs other face {o}"));

@@ -1,4 +1,4 @@
-using UGPNet.Data;
+using UGPNet.Imaging;
 using UGPNet.Engine;
 using UGPNet.Metrics;
 using Xunit.Abstractions;
@@ -66,8 +66,8 @@ public class MetricsTests(ResNet18Fixture fx, ITestOutputHelper output)
         using var scope = new TensorScope();
         foreach (var n in names)
         {
-            var hr = ImageTensor.Load(TestSupport.Shared($"data/set5/HR/{n}.png"));
-            var lr = ImageTensor.Load(TestSupport.Shared($"data/set5/LR_bicubic_X4/{n}x4.png"));
+            var hr = ImageIO.ReadTensor(TestSupport.Shared($"data/set5/HR/{n}.png"));
+            var lr = ImageIO.ReadTensor(TestSupport.Shared($"data/set5/LR_bicubic_X4/{n}x4.png"));
             int h = hr.Shape[2], w = hr.Shape[3];
             Assert.Equal(h, lr.Shape[2] * 4);
             var up = lr.MatlabResize(h, w);                                       // MATLAB imresize bicubic
@@ -175,7 +175,7 @@ public class MetricsTests(ResNet18Fixture fx, ITestOutputHelper output)
     {
         if (fx.Net == null) { output.WriteLine(fx.Missing); return; }
         var files = Directory.GetFiles(TestSupport.Shared("data/natural")).Order().ToArray();
-        var imgs = files.Select(f => ImageTensor.Load(f, 112)).ToList();
+        var imgs = files.Select(f => ImageIO.ReadTensor(f, 112)).ToList();
         var feats = Fid.ResNet18Features(fx.Net, imgs, size: 112);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         double same = Fid.FrechetDistance(feats, feats);

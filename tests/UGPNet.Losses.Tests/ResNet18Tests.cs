@@ -1,4 +1,4 @@
-using UGPNet.Data;
+using UGPNet.Imaging;
 using UGPNet.Engine;
 using UGPNet.Engine.Autograd;
 using UGPNet.Engine.Tests.Reference;
@@ -111,7 +111,7 @@ public class ResNet18Tests(ResNet18Fixture fx, ITestOutputHelper output)
         foreach (var name in names)
         {
             using var scope = new TensorScope();
-            var img = ImageTensor.Load(TestSupport.Shared($"data/natural/{name}"), 224);
+            var img = ImageIO.ReadTensor(TestSupport.Shared($"data/natural/{name}"), 224);
             var f = net.Pooled(img).ToArray();
             var mirror = Tensor.FromArray(Mirror(img.ToArray(), 224), [1, 3, 224, 224]);
             flipped[name] = net.Pooled(mirror).ToArray();
@@ -145,8 +145,8 @@ public class ResNet18Tests(ResNet18Fixture fx, ITestOutputHelper output)
         var p = new Perceptual.R18Perceptual(fx.Net);
         using var scope = new TensorScope();
         var faces = Directory.GetFiles(TestSupport.Shared("data/faces/celebahq-512/val"), "*.jpg").Order().Take(2).ToArray();
-        var a = ImageTensor.Load(faces[0], 64);
-        var b = ImageTensor.Load(faces[1], 64);
+        var a = ImageIO.ReadTensor(faces[0], 64);
+        var b = ImageIO.ReadTensor(faces[1], 64);
         var noisy = (a + Tensor.Normal(a.Shape, 0, 0.05f, new Generator(3))).Clamp(0, 1);
         Assert.Equal(0f, p.Forward(a, a).Item());
         double ab = p.Forward(a, b).Item(), ba = p.Forward(b, a).Item(), an = p.Forward(a, noisy).Item();

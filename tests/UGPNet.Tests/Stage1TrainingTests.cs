@@ -1,9 +1,11 @@
+using UGPNet.Imaging;
 using System.Diagnostics;
-using UGPNet.Data;
 using UGPNet.Engine;
 using UGPNet.Metrics;
 using UGPNet.Models.Restoration;
-using UGPNet.Training;
+using UGPNet.Datasets;
+using UGPNet.Training.Infrastructure;
+using UGPNet.Training.Stages;
 using Xunit.Abstractions;
 
 namespace UGPNet.Tests;
@@ -35,7 +37,7 @@ public class Stage1TrainingTests(ITestOutputHelper output)
 
     private static List<Tensor> LoadFaces(string split, int count) =>
         Directory.GetFiles(SharedData.Faces(split), "*.jpg").Order(StringComparer.Ordinal).Take(count)
-            .Select(p => ImageTensor.Load(p, ImageSize).Persist()).ToList();
+            .Select(p => ImageIO.ReadTensor(p, ImageSize).Persist()).ToList();
 
     [Fact]
     public void DemoRestorationModuleLearnsToDenoiseInOneHundredSteps()
@@ -51,7 +53,8 @@ public class Stage1TrainingTests(ITestOutputHelper output)
             valNoisy = AddNoise(valClean, gen).Keep();
         }
         using var model = (RestorationModule)ModelZoo.Build("restoration-demo", new Generator(7));
-        using var trainer = new Stage1Trainer(model, lr: 2e-3f);
+        // The same stage the `ugpnet train` stage1 runs use: Adam (0.9, 0.999), constant lr, PSNR loss.
+        using var stage = SupervisedRestorationStage.Stage1(model, new TrainingConfig { Stage = "stage1", Model = "restoration-demo", Lr = 2e-3f, Steps = 100 });
         double noisyPsnr = Psnr.Quantised(valNoisy, valClean);
         float first = 0, last = 0;
         var training = Stopwatch.StartNew();
@@ -60,11 +63,13 @@ public class Stage1TrainingTests(ITestOutputHelper output)
             using var scope = new TensorScope();
             var clean = Crops(train, 8, gen);
             var noisy = AddNoise(clean, gen);
-            last = trainer.Step(noisy, clean);
+            using var batch = new Batch(noisy, clean, [], step);
+            last = stage.TrainStep(batch, step)["loss"];
             if (step == 0) first = last;
         }
         double trainSeconds = training.Elapsed.TotalSeconds;
-        using var restored = trainer.Predict(valNoisy);
+        using var valBatch = new Batch(valNoisy, valClean, [], 0);
+        using var restored = stage.Evaluate(valBatch)[0].Image;
         double restoredPsnr = Psnr.Quantised(restored, valClean);
         output.WriteLine($"loss {first:F2} -> {last:F2}; val PSNR noisy {noisyPsnr:F2} dB -> restored {restoredPsnr:F2} dB " +
                          $"(gain {restoredPsnr - noisyPsnr:F2} dB); {clock.Elapsed.TotalSeconds:F1} s (training {trainSeconds:F1} s)");
