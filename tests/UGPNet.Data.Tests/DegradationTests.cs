@@ -113,6 +113,11 @@ public class DegradationTests(ITestOutputHelper output)
             Assert.All(k.Weights, w => Assert.True(w >= 0));
             double sum = k.Weights.Sum(w => (double)w);
             Assert.True(Math.Abs(sum - 1) < 1e-6, $"kernel sums to {sum}");
+            // Centre of mass at the kernel centre: blurring does not translate the image.
+            double mx = 0, my = 0;
+            for (int y = 0; y < k.Size; y++)
+                for (int x = 0; x < k.Size; x++) { mx += x * (double)k.Weights[y * k.Size + x]; my += y * (double)k.Weights[y * k.Size + x]; }
+            Assert.True(Math.Abs(mx / sum - 35) < 1e-3 && Math.Abs(my / sum - 35) < 1e-3, $"centre of mass ({mx / sum}, {my / sum})");
         }
         var again = KernelBank.Synthesize(o);
         for (int i = 0; i < bank.Count; i++) Assert.Equal(bank.Kernels[i].Weights, again.Kernels[i].Weights);

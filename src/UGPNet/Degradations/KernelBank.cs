@@ -48,7 +48,7 @@ public sealed record KernelBankOptions
 public sealed class KernelBank
 {
     /// <summary>Bump when the synthesis changes, so stale caches are rebuilt.</summary>
-    public const string GeneratorVersion = "shake-v1";
+    public const string GeneratorVersion = "shake-v2";   // v2: centred on the centroid (v1: bounding box)
 
     public IReadOnlyList<BlurKernel> Kernels { get; }
     public int Count => Kernels.Count;
@@ -74,8 +74,8 @@ public sealed class KernelBank
     /// <summary>
     /// One camera-shake kernel. A 2-D random walk with inertia: the velocity keeps a fraction
     /// <c>Inertia</c> of itself and takes the rest from a random unit direction, with rare larger
-    /// impulses; every point of the path is a moment of exposure. The path is centred on its bounding
-    /// box, scaled to a random extent within the kernel, splatted bilinearly (sub-pixel) with equal
+    /// impulses; every point of the path is a moment of exposure. The path is centred on its centroid,
+    /// scaled to a random extent within the kernel, splatted bilinearly (sub-pixel) with equal
     /// weight per point, and normalised to sum 1.
     /// </summary>
     public static BlurKernel SynthesizeOne(KernelBankOptions o, Generator g)
@@ -97,12 +97,15 @@ public sealed class KernelBank
             if (norm > 1e-12) { vx /= norm; vy /= norm; }
             x += vx; y += vy;
         }
-        double minX = xs.Min(), maxX = xs.Max(), minY = ys.Min(), maxY = ys.Max();
-        double extent = Math.Max(Math.Max(maxX - minX, maxY - minY), 1e-9);
-        // Usable span keeps one pixel free on each side for the bilinear footprint.
-        double span = (k - 3) * g.NextUniform(o.MinExtent, o.MaxExtent);
-        double scale = span / extent;
-        double cx = 0.5 * (minX + maxX), cy = 0.5 * (minY + maxY), c = 0.5 * (k - 1);
+        // Centred on the path's centroid, which bilinear splatting preserves, so the kernel's centre of mass is the
+        // kernel centre and blurring does not translate the image (a shift the restorer could not know).
+        double cx = xs.Average(), cy = ys.Average();
+        double reach = 1e-9;
+        for (int t = 0; t < n; t++) reach = Math.Max(reach, Math.Max(Math.Abs(xs[t] - cx), Math.Abs(ys[t] - cy)));
+        // Usable half-span keeps one pixel free on each side for the bilinear footprint.
+        double half = 0.5 * (k - 3) * g.NextUniform(o.MinExtent, o.MaxExtent);
+        double scale = half / reach;
+        double c = 0.5 * (k - 1);
         var w = new double[k * k];
         for (int t = 0; t < n; t++)
         {
