@@ -11,4 +11,4 @@ $UGPNET degrade -i samples/astronaut-face.png -o samples/astronaut-face-64.png -
 # 3. one degraded copy per task (seed 0; each image's generator comes from the seed and the input file name)
 $UGPNET degrade -i samples/astronaut-face-64.png -o samples/astronaut-face-64-noise.png --task denoise --seed 0
 $UGPNET degrade -i samples/astronaut-face-64.png -o samples/astronaut-face-64-blur.png --task deblur --seed 0
-$UGPNET degrade -i samples/astronaut-face-64.png -o samples/astronaut-face-16-sr4.png --task sr4 --seed 0
+$UGPNET degrade -i samples/astronaut-face-64.png -o samples/astronaut-face-8-sr8.png --task sr8 --seed 0

@@ -144,13 +144,13 @@ public sealed class RestoreTests : IDisposable
     public void Weights_errors_are_clear()
     {
         var input = WriteSynthetic(_dir["w.png"], 16, 16);
-        // sr8 has no shipped weights in this repository.
-        var r = Ugpnet("restore", "-i", input, "-o", _dir["out-w"], "--task", "sr8");
+        // sr4 has no shipped weights in this repository (the SR demo ships for sr8).
+        var r = Ugpnet("restore", "-i", input, "-o", _dir["out-w"], "--task", "sr4");
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("no weights for task 'sr8'", r.Error);
+        Assert.Contains("no weights for task 'sr4'", r.Error);
         Assert.Contains("--weights", r.Error);
         // A denoise file used for another task.
-        var r2 = Ugpnet("restore", "-i", input, "-o", _dir["out-w"], "--task", "sr4", "--weights", _denoise);
+        var r2 = Ugpnet("restore", "-i", input, "-o", _dir["out-w"], "--task", "sr8", "--weights", _denoise);
         Assert.Equal(2, r2.ExitCode);
         Assert.Contains("is for task 'denoise'", r2.Error);
         // A missing weights file.

@@ -27,7 +27,7 @@ public sealed class SampleTests : IDisposable
     [Theory]
     [InlineData("denoise", "ugpnet-demo-denoise", "astronaut-face-64-noise.png", 64)]
     [InlineData("deblur", "ugpnet-demo-deblur", "astronaut-face-64-blur.png", 64)]
-    [InlineData("sr4", "ugpnet-demo-sr4", "astronaut-face-16-sr4.png", 64)]
+    [InlineData("sr8", "ugpnet-demo-sr8", "astronaut-face-8-sr8.png", 64)]
     public void Bundled_sample_restores_quickly_with_the_demo_model(string task, string preset, string sample, int outSize)
     {
         var weights = RandomWeights(_dir.Path, preset, task);

@@ -48,6 +48,43 @@ public class ModelForwardTests
     }
 
     [Fact]
+    public void DemoSr8ForwardUpscalesByEight()
+    {
+        using var model = UGPNetPresets.DemoSR8(new Generator(2));
+        model.Eval();
+        using var scope = new TensorScope();
+        using (GradMode.NoGrad())
+        {
+            var o = model.Forward(Tensor.Uniform([1, 3, 8, 8], 0, 1, new Generator(3)));
+            Assert.Equal(new[] { 1, 3, 64, 64 }, o.XReg.Shape);
+            Assert.Equal(new[] { 1, 32, 64, 64 }, o.FReg.Shape);
+            Assert.Equal(new[] { 1, 3, 64, 64 }, o.XHat.Shape);
+        }
+    }
+
+    [Theory]
+    [InlineData("denoise")]
+    [InlineData("sr8")]
+    public void FusionStartedFromTheImageHeadIgnoresFSynAndAppliesTheHeadToReluFReg(string which)
+    {
+        using var model = which == "sr8" ? UGPNetPresets.DemoSR8(new Generator(2)) : UGPNetPresets.DemoDenoise(new Generator(2));
+        var head = model.Restoration.ImageHeadConv!;
+        model.Fusion.InitFromImageHead(head);
+        using var scope = new TensorScope();
+        using (GradMode.NoGrad())
+        {
+            var fReg = Tensor.Normal([2, 32, 12, 10], 0, 1, new Generator(4));
+            var fSynA = Tensor.Normal([2, 32, 12, 10], 0, 1, new Generator(5));
+            var fSynB = Tensor.Normal([2, 32, 12, 10], 0, 3, new Generator(6));
+            var a = model.Fusion.Forward(fSynA, fReg).ToArray();
+            var b = model.Fusion.Forward(fSynB, fReg).ToArray();
+            var expected = head.Forward(fReg.Relu()).ToArray();
+            Assert.Equal(a, b);
+            for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], a[i], 4);
+        }
+    }
+
+    [Fact]
     public void SynthesisFromBaseEqualsFullSynthesisWhenTheFCodeIsTheUpConvOutput()
     {
         // Running G from the constant and from its own 8×8 up-conv output (with the matching codes) must agree.

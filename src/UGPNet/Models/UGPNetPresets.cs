@@ -29,6 +29,8 @@ public static class UGPNetPresets
     public static UGPNetModel DemoDeblur(Generator? gen = null) => DemoDenoise(gen);
     /// <summary>Demo ×4 SR, 16 → 64 px: RRDBNet demo (direct, f_reg 32), 64-px prior, fusion 32.</summary>
     public static UGPNetModel DemoSR4(Generator? gen = null) => Build(new RRDBNet(RRDBNetConfig.DemoX4, gen), 32, EncoderConfig.Demo64, StyleGan2Config.Demo64, gen);
+    /// <summary>Demo ×8 SR, 8 → 64 px (the shipped SR demo): RRDBNet demo ×8 (direct, f_reg 32), 64-px prior, fusion 32.</summary>
+    public static UGPNetModel DemoSR8(Generator? gen = null) => Build(new RRDBNet(RRDBNetConfig.DemoX8, gen), 32, EncoderConfig.Demo64, StyleGan2Config.Demo64, gen);
     /// <summary>Demo denoise at 128 px (ours): NAFNet w16, 128-px prior.</summary>
     public static UGPNetModel DemoDenoise128(Generator? gen = null) => Build(new NAFNet(NAFNetConfig.Demo, gen), 32, EncoderConfig.Demo128, StyleGan2Config.Demo128, gen);
 }

@@ -51,6 +51,28 @@ public sealed class FusionModule : Module
         RestorationInit.HeFanOut(Last, gen);
     }
 
+    /// <summary>
+    /// An optional start for demo-scale training (config fusionInit "restoration"): the f_syn conv and the second
+    /// conv of every residual branch start at zero (zero-init residuals) and "last" copies the restoration's
+    /// feature-to-image conv, so x̂ starts as head(ReLU(f_reg)), close to x_reg, instead of a random image. The
+    /// f_syn path and the branches then grow from zero under the fusion losses; the default stays He init (spec §4).
+    /// </summary>
+    public void InitFromImageHead(Conv2d head)
+    {
+        if (!head.Weight.Shape.SequenceEqual(Last.Weight.Shape))
+            throw new ArgumentException($"fusion init: the image head's weight {Shape.Format(head.Weight.Shape)} does not match last.weight {Shape.Format(Last.Weight.Shape)}");
+        static void Zero(Conv2d conv)
+        {
+            conv.Weight.CopyFrom(new float[conv.Weight.Numel]);
+            conv.Bias?.CopyFrom(new float[conv.Bias.Numel]);
+        }
+        Zero(Conv);
+        foreach (var block in Body.Items) Zero((Conv2d)block.Body[2]);
+        Last.Weight.CopyFrom(head.Weight);
+        if (head.Bias != null) Last.Bias?.CopyFrom(head.Bias);
+        else Last.Bias?.CopyFrom(new float[Last.Bias.Numel]);
+    }
+
     public Tensor Forward(Tensor fSyn, Tensor fReg)
     {
         var h = InferenceStep.Run(() => Conv.Forward(fSyn) + fReg);

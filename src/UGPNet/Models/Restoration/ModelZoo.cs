@@ -18,12 +18,14 @@ public static class ModelZoo
         new("rrdbnet-x8", "RRDBNet x8, nf64, 23 RRDB, gc32 (UGPNet SR regression net)", g => new RRDBNet(RRDBNetConfig.X8, g)),
         new("nafnet-demo", "demo NAFNet w16, enc 1,1,1, mid 1, dec 1,1,1, global SCA", g => new NAFNet(NAFNetConfig.Demo, g)),
         new("rrdbnet-demo-x4", "demo SR net: nf32, 4 RRDB, gc16, x4", g => new RRDBNet(RRDBNetConfig.DemoX4, g)),
+        new("rrdbnet-demo-x8", "demo SR net: nf32, 4 RRDB, gc16, x8", g => new RRDBNet(RRDBNetConfig.DemoX8, g)),
         new("restoration-deblur", "UGPNet restoration module: NAFNet deblur + R_se/R_mg/to-image", g => new RestorationModule(new NAFNet(NAFNetConfig.Deblur, g), 64, g)),
         new("restoration-denoise", "UGPNet restoration module: NAFNet denoise + R_se/R_mg/to-image", g => new RestorationModule(new NAFNet(NAFNetConfig.Denoise, g), 64, g)),
         new("restoration-hinet-deblur", "UGPNet restoration module: HINet wf64 + R_se/R_mg/to-image", g => new RestorationModule(new HINet(HINetConfig.Deblur, g), 64, g)),
         new("restoration-sr", "UGPNet restoration module for SR: RRDBNet x8 (direct)", g => new RestorationModule(new RRDBNet(RRDBNetConfig.X8, g), 64, g)),
         new("restoration-demo", "demo restoration module: NAFNet w16 + R_se(3->16), R_mg(16->32->32), to-image", g => new RestorationModule(new NAFNet(NAFNetConfig.Demo, g), 32, g)),
         new("restoration-demo-sr", "demo SR restoration module: RRDBNet demo x4 (direct)", g => new RestorationModule(new RRDBNet(RRDBNetConfig.DemoX4, g), 32, g)),
+        new("restoration-demo-sr8", "demo SR restoration module: RRDBNet demo x8 (direct)", g => new RestorationModule(new RRDBNet(RRDBNetConfig.DemoX8, g), 32, g)),
     ];
 
     public static IEnumerable<string> Names => Entries.Select(e => e.Name);

@@ -55,6 +55,8 @@ public sealed record RRDBNetConfig(int NumFeat = 64, int NumBlocks = 23, int Gro
     public static RRDBNetConfig X8 => new();
     /// <summary>Spec §11 demo SR net: nf32, 4 RRDB, gc16, ×4.</summary>
     public static RRDBNetConfig DemoX4 => new(32, 4, 16, 2);
+    /// <summary>The demo net at ×8 (8 → 64 px, the shipped SR demo): nf32, 4 RRDB, gc16, three ×2 stages.</summary>
+    public static RRDBNetConfig DemoX8 => new(32, 4, 16, 3);
 }
 
 /// <summary>
@@ -83,6 +85,9 @@ public sealed class RRDBNet : Layer, IRestorationBackbone
         _hr = Child("conv_hr", new Conv2d(nf, nf, 3, padding: 1, gen: gen));
         _last = Child("conv_last", new Conv2d(nf, config.ImageChannels, 3, padding: 1, gen: gen));
     }
+
+    /// <summary>conv_last: f_reg → x_reg.</summary>
+    public Conv2d LastConv => _last;
 
     public Tensor Feature(Tensor x) => ForwardBoth(x).Feature;
 

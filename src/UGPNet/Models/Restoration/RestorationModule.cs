@@ -7,6 +7,7 @@ namespace UGPNet.Models.Restoration;
 public sealed class ToImage : Layer
 {
     public Sequential Body { get; }
+    public Conv2d Conv => (Conv2d)Body[0];
 
     public ToImage(int channels, int imageChannels = 3, Generator? gen = null)
     {
@@ -66,6 +67,8 @@ public sealed class RestorationModule : Module
 {
     public IRestorationBackbone Backbone { get; }
     public RestorationHeads? Heads { get; }
+    /// <summary>The conv that turns f_reg into x_reg (to_img's conv, or a direct backbone's last conv); null if unknown.</summary>
+    public Conv2d? ImageHeadConv => Heads?.ToImg.Conv ?? (Backbone as RRDBNet)?.LastConv;
     /// <summary>Channels of f_reg.</summary>
     public int FeatureChannels => Heads?.FeatureChannels ?? Backbone.FeatureChannels;
 

@@ -46,6 +46,9 @@ public sealed record TrainingConfig
     public float PerceptualWeight { get; init; } = 10f;
     public float AdvWeight { get; init; } = 0.3f;
     public float ContextualWeight { get; init; } = 0.05f;
+    /// <summary>Fusion start: "he" (spec §4) or "restoration" (zero-init residual branches and f_syn conv, last = the
+    /// restoration's image head; see FusionModule.InitFromImageHead).</summary>
+    public string FusionInit { get; init; } = "he";
 
     public string TrainDir { get; init; } = "";
     /// <summary>A separate validation folder; when null, <see cref="ValCount"/> images are split off the training folder.</summary>
@@ -136,6 +139,7 @@ public sealed record TrainingConfig
         if (BatchSize <= 0) errors.Add($"batchSize {BatchSize} must be positive");
         if (Steps <= 0) errors.Add($"steps {Steps} must be positive");
         if (!(Lr > 0)) errors.Add($"lr {Lr} must be positive");
+        if (FusionInit is not ("he" or "restoration")) errors.Add($"fusionInit '{FusionInit}' is not he or restoration");
         if (CheckpointEvery <= 0 || ValidateEvery <= 0) errors.Add("checkpointEvery and validateEvery must be positive");
         if (CropSize is int cs && (cs <= 0 || cs > Resolution)) errors.Add($"cropSize {cs} must be in [1, {Resolution}]");
         if (Optimizer is not ("adam" or "adamw")) errors.Add($"optimizer '{Optimizer}' is not adam or adamw");

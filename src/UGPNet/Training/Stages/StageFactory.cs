@@ -64,6 +64,12 @@ public static class StageFactory
                 var model = Build<UGPNetModel>(config.Model, gen, "fusion trains part of a whole UGPNet model (e.g. ugpnet-demo-denoise)");
                 if (config.RestorationWeights != null) StageWeights.Load(model.Restoration, config.RestorationWeights, "model", "restorationWeights");
                 if (config.SynthesisWeights != null) StageWeights.Load(model.Synthesis, config.SynthesisWeights, "synthesis", "synthesisWeights");
+                if (config.FusionInit == "restoration")
+                {
+                    var head = model.Restoration.ImageHeadConv
+                        ?? throw new ArgumentException("fusionInit 'restoration': the restoration module has no feature-to-image conv to start from");
+                    model.Fusion.InitFromImageHead(head);
+                }
                 return new FusionStage(model, PerceptualTerms.Create(config.Perceptual, featureNet), config);
             }
             default:
