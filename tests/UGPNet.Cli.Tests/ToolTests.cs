@@ -45,9 +45,9 @@ public sealed class ToolTests : IDisposable
     {
         var data = _dir.Sub("clean64");
         for (int i = 0; i < 3; i++) WriteSynthetic(Path.Combine(data, $"face{i}.png"), 64, 64, seed: 10 + i);
-        var w = RandomWeights(_dir.Path, "ugpnet-demo-sr4", "sr4");
+        var w = RandomWeights(_dir.Path, "ugpnet-demo-sr8", "sr8");
         bool r18 = UGPNet.FeatureNets.ResNet18Weights.TryLocate() != null;
-        var args = new List<string> { "eval", "--task", "sr4", "--data", data, "--weights", w, "--csv", _dir["sr.csv"] };
+        var args = new List<string> { "eval", "--task", "sr8", "--data", data, "--weights", w, "--csv", _dir["sr.csv"] };
         if (!r18) args.Add("--no-feature-metrics");
         var r = Ugpnet([.. args]);
         Assert.True(r.ExitCode == 0, r.All);
@@ -60,6 +60,32 @@ public sealed class ToolTests : IDisposable
             Assert.NotEqual("n/a", cells[4]); // R18-perceptual
             Assert.NotEqual("n/a", cells[6]); // FID-R18
         }
+    }
+
+    [Fact]
+    public void Eval_adds_an_FID_column_when_InceptionV3_weights_are_given()
+    {
+        var data = _dir.Sub("clean-fid");
+        for (int i = 0; i < 3; i++) WriteSynthetic(Path.Combine(data, $"img{i}.png"), 32, 32, seed: 20 + i);
+        var w = RandomWeights(_dir.Path, "restoration-demo", "denoise");
+        // TEST-ONLY random InceptionV3 in torchvision's key layout, written with our own .pth writer.
+        var pth = _dir["inception-random.pth"];
+        using (var net = new UGPNet.FeatureNets.InceptionV3())
+        {
+            net.InitRandom(3);
+            UGPNet.Engine.IO.TorchCheckpointWriter.Write(pth, UGPNet.Engine.IO.ModuleWeights.ToArrays(net));
+        }
+        var csv = _dir["fid.csv"];
+        var r = Ugpnet("eval", "--task", "denoise", "--data", data, "--weights", w, "--limit", "2", "--inception", pth, "--csv", csv);
+        Assert.True(r.ExitCode == 0, r.All);
+        var lines = File.ReadAllLines(csv);
+        Assert.EndsWith(",fid", lines[0]);
+        // Two images against the same two clean images: the degraded input has a finite, positive distance.
+        Assert.True(double.Parse(lines[1].Split(',')[^1], System.Globalization.CultureInfo.InvariantCulture) > 0, lines[1]);
+
+        var missing = Ugpnet("eval", "--task", "denoise", "--data", data, "--weights", w, "--inception", _dir["nope.pth"]);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("nope.pth", missing.Error);
     }
 }
 

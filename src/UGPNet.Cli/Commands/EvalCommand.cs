@@ -20,10 +20,11 @@ internal static class EvalCommand
         var degradation = new Option<string?>("--degradation") { Description = "override the task's degradation spec" };
         var device = Cli.DeviceOption();
         var tile = new Option<int?>("--tile") { Description = "tile side (0 = no tiling; default automatic)" };
+        var inception = new Option<string?>("--inception") { Description = "InceptionV3 weights (torchvision or pytorch-fid .pth) for an FID column; default: UGPNET_INCEPTION_V3 or weights/" };
         var noFeatures = new Option<bool>("--no-feature-metrics") { Description = "skip R18-perceptual and FID-R18 (no ResNet18 needed)" };
         var cmd = new Command("eval", "evaluate a model on degraded copies of clean images")
         {
-            task, data, weights, limit, markdown, csv, seed, degradation, device, tile, noFeatures,
+            task, data, weights, limit, markdown, csv, seed, degradation, device, tile, noFeatures, inception,
         };
         cmd.SetAction(p =>
         {
@@ -47,7 +48,7 @@ internal static class EvalCommand
                 {
                     Limit = p.GetValue(limit), Seed = p.GetValue(seed), Degradation = p.GetValue(degradation),
                     FeatureMetrics = !p.GetValue(noFeatures), Tiles = new TileOptions { TileSize = p.GetValue(tile) },
-                    KernelCacheDir = DegradeCommand.KernelCacheDir(),
+                    KernelCacheDir = DegradeCommand.KernelCacheDir(), InceptionPath = p.GetValue(inception),
                 };
                 EvalReport report;
                 try
@@ -58,11 +59,12 @@ internal static class EvalCommand
                 catch (Exception e) when (e is ArgumentException or FormatException or IOException or InvalidDataException) { return Cli.Fail(p, e.Message); }
 
                 var table = new Table().Title(Markup.Escape($"{restorer.ModelName} on {dir}, task {t.Name} ({report.Degradation}, seed {options.Seed})"));
-                foreach (var c in new[] { "output", "images", "PSNR (dB)", "SSIM", "R18-perceptual", "LPIPS-VGG", "FID-R18" })
-                    table.AddColumn(c == "output" ? new TableColumn(c) : new TableColumn(c).RightAligned());
+                var cols = Evaluation.Columns(report);
+                table.AddColumn(new TableColumn("output"));
+                table.AddColumn(new TableColumn("images").RightAligned());
+                foreach (var c in cols) table.AddColumn(new TableColumn(c.Heading).RightAligned());
                 foreach (var r in report.Rows)
-                    table.AddRow(r.Name, r.Count.ToString(), Evaluation.Format(r.Psnr, "F2"), Evaluation.Format(r.Ssim, "F4"),
-                        Evaluation.Format(r.R18Perceptual, "F4"), Evaluation.Format(r.Lpips, "F4"), Evaluation.Format(r.FidR18, "F3"));
+                    table.AddRow([r.Name, r.Count.ToString(), .. cols.Select(c => Evaluation.Format(c.Value(r), c.Format))]);
                 console.Write(table);
                 foreach (var n in report.Notes) console.WriteLine($"note: {n}");
                 foreach (var e in report.Errors) Cli.Err(p).WriteLine($"error: {e}");

@@ -10,7 +10,8 @@ using UGPNet.Metrics;
 namespace UGPNet.Inference;
 
 /// <summary>One row of the evaluation table (NaN where a metric is not available).</summary>
-public sealed record EvalRow(string Name, int Count, double Psnr, double Ssim, double R18Perceptual, double Lpips, double FidR18);
+/// <remarks><see cref="Fid"/> is the Fréchet distance on InceptionV3 pool features (the published FID's network), only when its weights are found.</remarks>
+public sealed record EvalRow(string Name, int Count, double Psnr, double Ssim, double R18Perceptual, double Lpips, double FidR18, double Fid = double.NaN);
 
 public sealed record EvalOptions
 {
@@ -21,6 +22,8 @@ public sealed record EvalOptions
     /// <summary>R18-perceptual and FID-R18 (need ResNet18.onnx; skipped with a note when it is not found).</summary>
     public bool FeatureMetrics { get; init; } = true;
     public string? ResNet18Path { get; init; }
+    /// <summary>InceptionV3 weights for FID; null = <see cref="InceptionV3Weights.TryLocate"/>'s places (no FID column when none is found).</summary>
+    public string? InceptionPath { get; init; }
     /// <summary>LPIPS-VGG from imported files (lpips-vgg.safetensors + vgg16.safetensors); null = look in the weights folders.</summary>
     public (string Lin, string Trunk)? LpipsFiles { get; init; }
     public TileOptions Tiles { get; init; } = TileOptions.Default;
@@ -53,6 +56,13 @@ public static class Evaluation
             if (path != null) r18 = ResNet18.LoadPretrained(path);
             else notes.Add($"R18-perceptual and FID-R18 skipped: ResNet18.onnx not found (set {ResNet18Weights.EnvVar})");
         }
+        InceptionV3? inception = null;
+        if (options.FeatureMetrics)
+        {
+            if (options.InceptionPath != null && !File.Exists(options.InceptionPath))
+                throw new FileNotFoundException($"InceptionV3 weights '{options.InceptionPath}' not found", options.InceptionPath);
+            if (InceptionV3Weights.TryLocate(options.InceptionPath) is string ip) inception = InceptionV3.FromTorchvision(ip);
+        }
         using var lpips = TryLpips(options, notes);
         string[] names = ["degraded input", "x_reg", "x_syn", "x_hat"];
         var psnr = names.Select(_ => new List<double>()).ToArray();
@@ -61,6 +71,8 @@ public static class Evaluation
         var lp = names.Select(_ => new List<double>()).ToArray();
         var feats = names.Select(_ => new List<double[]>()).ToArray();
         var gtFeats = new List<double[]>();
+        var incFeats = names.Select(_ => new List<double[]>()).ToArray();
+        var gtIncFeats = new List<double[]>();
         int done = 0;
         try
         {
@@ -84,6 +96,7 @@ public static class Evaluation
                     Tensor T(float[] c) => Tensor.FromArray(c, [1, 3, gt.Height, gt.Width]);
                     var outs = new Tensor?[] { input, T(r.XReg), r.XSyn == null ? null : T(r.XSyn), T(r.XHat) };
                     if (r18 != null) gtFeats.AddRange(Fid.ResNet18Features(r18, [y]));
+                    if (inception != null) gtIncFeats.AddRange(Fid.InceptionFeatures(inception, [y]));
                     for (int k = 0; k < outs.Length; k++)
                     {
                         if (outs[k] is not Tensor o) continue;
@@ -95,6 +108,7 @@ public static class Evaluation
                             perc[k].Add(new R18Perceptual(r18).Metric(oq, y)[0]);
                             feats[k].AddRange(Fid.ResNet18Features(r18, [oq]));
                         }
+                        if (inception != null) incFeats[k].AddRange(Fid.InceptionFeatures(inception, [oq]));
                         if (lpips != null) lp[k].Add(lpips.Metric(oq, y)[0]);
                     }
                 }
@@ -105,15 +119,16 @@ public static class Evaluation
                 onImage?.Invoke(++done, files.Count);
             }
         }
-        finally { r18?.Dispose(); }
+        finally { r18?.Dispose(); inception?.Dispose(); }
         if (gtFeats.Count is > 0 and < 2) notes.Add("FID-R18 needs at least 2 images");
         var rows = new List<EvalRow>();
         for (int k = 0; k < names.Length; k++)
         {
             if (psnr[k].Count == 0) continue;
             double fid = feats[k].Count >= 2 && gtFeats.Count >= 2 ? Fid.FrechetDistance(feats[k], gtFeats) : double.NaN;
+            double fidInception = incFeats[k].Count >= 2 && gtIncFeats.Count >= 2 ? Fid.FrechetDistance(incFeats[k], gtIncFeats) : double.NaN;
             rows.Add(new EvalRow(names[k], psnr[k].Count, psnr[k].Average(), ssim[k].Average(),
-                perc[k].Count > 0 ? perc[k].Average() : double.NaN, lp[k].Count > 0 ? lp[k].Average() : double.NaN, fid));
+                perc[k].Count > 0 ? perc[k].Average() : double.NaN, lp[k].Count > 0 ? lp[k].Average() : double.NaN, fid, fidInception));
         }
         if (!restorer.HasSynthesis) notes.Add($"{restorer.ModelName} has no generative prior: no x_syn row, and x_hat = x_reg");
         return new EvalReport(rows, notes, errors, degradation.Describe());
@@ -152,21 +167,40 @@ public static class Evaluation
 
     public static string Format(double v, string fmt) => double.IsNaN(v) ? "n/a" : double.IsPositiveInfinity(v) ? "inf" : v.ToString(fmt, System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>One metric column of the table: its heading, CSV name and value. FID (InceptionV3) only appears when a row has it.</summary>
+    public sealed record Column(string Heading, string CsvName, Func<EvalRow, double> Value, string Format);
+
+    public static IReadOnlyList<Column> Columns(EvalReport r)
+    {
+        var cols = new List<Column>
+        {
+            new("PSNR (dB)", "psnr", x => x.Psnr, "F2"),
+            new("SSIM", "ssim", x => x.Ssim, "F4"),
+            new("R18-perceptual", "r18_perceptual", x => x.R18Perceptual, "F4"),
+            new("LPIPS-VGG", "lpips_vgg", x => x.Lpips, "F4"),
+            new("FID-R18", "fid_r18", x => x.FidR18, "F3"),
+        };
+        if (r.Rows.Any(x => !double.IsNaN(x.Fid))) cols.Add(new("FID", "fid", x => x.Fid, "F3"));
+        return cols;
+    }
+
     public static string ToMarkdown(EvalReport r)
     {
+        var cols = Columns(r);
         var sb = new System.Text.StringBuilder();
-        sb.AppendLine("| output | images | PSNR (dB) | SSIM | R18-perceptual | LPIPS-VGG | FID-R18 |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| output | images | " + string.Join(" | ", cols.Select(c => c.Heading)) + " |");
+        sb.AppendLine("|---|---:|" + string.Concat(cols.Select(_ => "---:|")));
         foreach (var x in r.Rows)
-            sb.AppendLine($"| {x.Name} | {x.Count} | {Format(x.Psnr, "F2")} | {Format(x.Ssim, "F4")} | {Format(x.R18Perceptual, "F4")} | {Format(x.Lpips, "F4")} | {Format(x.FidR18, "F3")} |");
+            sb.AppendLine($"| {x.Name} | {x.Count} | " + string.Join(" | ", cols.Select(c => Format(c.Value(x), c.Format))) + " |");
         return sb.ToString();
     }
 
     public static string ToCsv(EvalReport r)
     {
-        var sb = new System.Text.StringBuilder("output,images,psnr,ssim,r18_perceptual,lpips_vgg,fid_r18\n");
+        var cols = Columns(r);
+        var sb = new System.Text.StringBuilder("output,images," + string.Join(",", cols.Select(c => c.CsvName)) + "\n");
         foreach (var x in r.Rows)
-            sb.AppendLine($"{x.Name},{x.Count},{Format(x.Psnr, "R")},{Format(x.Ssim, "R")},{Format(x.R18Perceptual, "R")},{Format(x.Lpips, "R")},{Format(x.FidR18, "R")}");
+            sb.AppendLine($"{x.Name},{x.Count}," + string.Join(",", cols.Select(c => Format(c.Value(x), "R"))));
         return sb.ToString();
     }
 }
