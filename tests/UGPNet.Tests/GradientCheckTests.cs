@@ -115,6 +115,28 @@ public class GradientCheckTests
              "norm1.weight", "norm2.bias", "beta", "gamma"], gen);
     }
 
+    [Theory]
+    [InlineData(1, null)]   // one image, global SCA: s, β and γ all folded into the 1×1 convs
+    [InlineData(2, null)]   // a batch: s stays a pass over the map, β and γ folded
+    [InlineData(1, 3)]      // TLC local SCA: s varies over the map
+    public void NafBlockWithoutAGraphMatchesTheFloat64Reference(int n, int? window)
+    {
+        const int c = 4, h = 5, w = 6;
+        var gen = new Generator(13);
+        using var block = new NAFBlock(c, window, gen);
+        Randomise(block, gen);
+        var refParams = block.NamedParameters().ToDictionary(p => p.Name, p => D(p.Value));
+        using var scope = new TensorScope();
+        var x = Tensor.Uniform([n, c, h, w], -1, 1, gen);
+        Tensor y;
+        using (UGPNet.Engine.Autograd.GradMode.NoGrad()) y = block.Forward(x);
+        var yRef = NafBlockRef(D(x), refParams, n, c, h, w, window);
+        var yOurs = D(y);
+        double maxAbs = yRef.Max(Math.Abs);
+        for (int i = 0; i < yRef.Length; i++)
+            Assert.True(Math.Abs(yRef[i] - yOurs[i]) <= 1e-4 * (1 + maxAbs), $"[{i}]: ours {yOurs[i]}, float64 {yRef[i]}");
+    }
+
     private static double[] RdbRef(double[] x, IReadOnlyDictionary<string, double[]> p, int n, int nf, int gc, int h, int w)
     {
         int hw = h * w;

@@ -60,11 +60,17 @@ public class StridedCopyKernelTests
         int[] shape = [n, c, h, r, w, r];
         int[] ss = [ssFull[0], ssFull[1], ssFull[4], ssFull[2], ssFull[5], ssFull[3]];
         int[] ds = Contiguous(shape);
-        int total = n * c * h * w * r * r;
-        var src = Random(total, 1);
+        CopyAndAccumulateMatchNaive(ss, ds, shape, seed: 1);
+    }
+
+    /// <summary>A permuted copy into a contiguous dst, plain and accumulating, against <see cref="Naive"/>.</summary>
+    private static void CopyAndAccumulateMatchNaive(int[] ss, int[] ds, int[] shape, int seed)
+    {
+        int total = shape.Aggregate(1, (a, b) => a * b);
+        var src = Random(total, seed);
         foreach (bool acc in new[] { false, true })
         {
-            var expected = Random(total, 2);
+            var expected = Random(total, seed + 1);
             var actual = (float[])expected.Clone();
             Naive(src, ss, expected, ds, shape, acc);
             StridedCopy.Copy(src, ss, actual, ds, shape, acc);
@@ -83,17 +89,7 @@ public class StridedCopyKernelTests
         int[] ssFull = Contiguous(srcShape);
         var shape = perm.Select(p => srcShape[p]).ToArray();
         var ss = perm.Select(p => ssFull[p]).ToArray();
-        var ds = Contiguous(shape);
-        int total = shape.Aggregate(1, (a, b) => a * b);
-        var src = Random(total, 3);
-        foreach (bool acc in new[] { false, true })
-        {
-            var expected = Random(total, 4);
-            var actual = (float[])expected.Clone();
-            Naive(src, ss, expected, ds, shape, acc);
-            StridedCopy.Copy(src, ss, actual, ds, shape, acc);
-            Assert.Equal(expected, actual);
-        }
+        CopyAndAccumulateMatchNaive(ss, Contiguous(shape), shape, seed: 3);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using UGPNet.Engine.Autograd;
 using UGPNet.Engine;
 using UGPNet.Engine.Nn;
 
@@ -63,30 +64,64 @@ public sealed class NAFBlock : Layer
     /// <summary>SimpleGate: split the channels in halves and multiply them (one fused kernel).</summary>
     public static Tensor SimpleGate(Tensor x) => Tensor.SimpleGate(x);
 
-    public override Tensor Forward(Tensor inp)
+    public override Tensor Forward(Tensor inp) => GradMode.Enabled ? ForwardRecorded(inp) : ForwardFolded(inp);
+
+    /// <summary>The block as written in the spec, op by op (what training records).</summary>
+    private Tensor ForwardRecorded(Tensor inp)
     {
-        // Without a graph each temporary is freed as soon as the next op has read it (Step).
+        var x = Conv2.Forward(Conv1.Forward(Norm1.Forward(inp)));
+        x = SimpleGate(x);
+        x = x * Sca.Forward(x);
+        var y = inp + Conv3.Forward(x) * Beta;
+        x = SimpleGate(Conv4.Forward(Norm2.Forward(y)));
+        return y + Conv5.Forward(x) * Gamma;
+    }
+
+    /// <summary>
+    /// The same block without a graph: β and γ, and a global attention s of a single image, are per-channel scales
+    /// around a 1×1 conv, so they go into that conv's C×C weights (conv3(x ⊙ s) ⊙ β = (β W diag(s)) x + β b) instead of
+    /// three passes over the feature map; each temporary is freed as soon as the next op has read it.
+    /// </summary>
+    private Tensor ForwardFolded(Tensor inp)
+    {
         var x = Norm1.Forward(inp);
         x = Step(x, Conv1.Forward(x));
         x = Step(x, Conv2.Forward(x));
         x = Step(x, SimpleGate(x));
         var s = Sca.Forward(x);
-        x = Step(x, x * s);
-        InferenceStep.Release(s, x);
-        x = Step(x, Conv3.Forward(x));
-        x = Step(x, x * Beta);
-        var y = inp + x;
-        InferenceStep.Release(x, y);
+        Tensor branch;
+        if (s.Size(0) == 1 && s.Size(2) == 1 && s.Size(3) == 1)
+        {
+            using var w = Conv3.Weight * s.Reshape(1, Channels, 1, 1) * Beta.Reshape(Channels, 1, 1, 1);
+            using var b = ScaledBias(Conv3, Beta);
+            branch = Tensor.Conv2d(x, w, b);
+        }
+        else
+        {
+            var xs = x * s;
+            using var w = Conv3.Weight * Beta.Reshape(Channels, 1, 1, 1);
+            using var b = ScaledBias(Conv3, Beta);
+            branch = Tensor.Conv2d(xs, w, b);
+            xs.Dispose();
+        }
+        s.Dispose();
+        x.Dispose();
+        var y = inp + branch;
+        branch.Dispose();
         x = Norm2.Forward(y);
         x = Step(x, Conv4.Forward(x));
         x = Step(x, SimpleGate(x));
-        x = Step(x, Conv5.Forward(x));
-        x = Step(x, x * Gamma);
+        using (var w5 = Conv5.Weight * Gamma.Reshape(Channels, 1, 1, 1))
+        using (var b5 = ScaledBias(Conv5, Gamma))
+            x = Step(x, Tensor.Conv2d(x, w5, b5));
         var o = y + x;
-        InferenceStep.Release(x, o);
-        InferenceStep.Release(y, o);
+        x.Dispose();
+        y.Dispose();
         return o;
     }
+
+    /// <summary>conv.bias ⊙ scale (per output channel), or null without a bias.</summary>
+    private Tensor? ScaledBias(Conv2d conv, Tensor scale) => conv.Bias is Tensor b ? b * scale.Reshape(Channels) : null;
 }
 
 /// <summary>
