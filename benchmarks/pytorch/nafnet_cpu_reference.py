@@ -95,7 +95,7 @@ class NAFNet(nn.Module):
         return (self.ending(x) + padded)[:, :, :h, :w]
 
 
-def median_seconds(fn, reps, warmup=1):
+def median_seconds(fn, reps, warmup=2):
     for _ in range(warmup):
         fn()
     times = []
