@@ -1,5 +1,5 @@
-using UGPNet.Engine.Autograd;
 using UGPNet.Engine;
+using UGPNet.Engine.Autograd;
 using UGPNet.Engine.Nn;
 
 namespace UGPNet.Models.Restoration;
@@ -89,21 +89,14 @@ public sealed class NAFBlock : Layer
         x = Step(x, Conv2.Forward(x));
         x = Step(x, SimpleGate(x));
         var s = Sca.Forward(x);
-        Tensor branch;
-        if (s.Size(0) == 1 && s.Size(2) == 1 && s.Size(3) == 1)
-        {
-            using var w = Conv3.Weight * s.Reshape(1, Channels, 1, 1) * Beta.Reshape(Channels, 1, 1, 1);
-            using var b = ScaledBias(Conv3, Beta);
-            branch = Tensor.Conv2d(x, w, b);
-        }
-        else
-        {
-            var xs = x * s;
-            using var w = Conv3.Weight * Beta.Reshape(Channels, 1, 1, 1);
-            using var b = ScaledBias(Conv3, Beta);
-            branch = Tensor.Conv2d(xs, w, b);
-            xs.Dispose();
-        }
+        // s is [N, C, 1, 1] for the global mean and [N, C, H, W] for TLC windows; only one image's global s folds.
+        bool foldS = s.Size(0) == 1 && s.Size(2) == 1 && s.Size(3) == 1;
+        var xs = foldS ? x : x * s;
+        using var w3 = foldS ? Conv3.Weight * s.Reshape(1, Channels, 1, 1) * Beta.Reshape(Channels, 1, 1, 1)
+                             : Conv3.Weight * Beta.Reshape(Channels, 1, 1, 1);
+        using var b3 = ScaledBias(Conv3, Beta);
+        var branch = Tensor.Conv2d(xs, w3, b3);
+        if (!foldS) xs.Dispose();
         s.Dispose();
         x.Dispose();
         var y = inp + branch;
