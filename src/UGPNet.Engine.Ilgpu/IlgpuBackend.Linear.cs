@@ -16,26 +16,19 @@ public sealed partial class IlgpuBackend
     private readonly Dictionary<string, MemoryBuffer1D<float, Stride1D.Dense>> _floatTables = [];
 
     /// <summary>A small constant table uploaded once and kept (conv index tables, resampling taps).</summary>
-    private ArrayView<int> IntTable(string key, Func<int[]> build)
-    {
-        if (!_intTables.TryGetValue(key, out var buf))
-        {
-            int[] data = build();
-            buf = Accelerator.Allocate1D<int>(Math.Max(data.Length, 1));
-            if (data.Length > 0) buf.View.SubView(0, data.Length).CopyFromCPU(_stream, data);
-            _intTables[key] = buf;
-        }
-        return buf.View;
-    }
+    private ArrayView<int> IntTable(string key, Func<int[]> build) => Table(_intTables, key, build);
 
-    private ArrayView<float> FloatTable(string key, Func<float[]> build)
+    private ArrayView<float> FloatTable(string key, Func<float[]> build) => Table(_floatTables, key, build);
+
+    private ArrayView<T> Table<T>(Dictionary<string, MemoryBuffer1D<T, Stride1D.Dense>> cache, string key, Func<T[]> build)
+        where T : unmanaged
     {
-        if (!_floatTables.TryGetValue(key, out var buf))
+        if (!cache.TryGetValue(key, out var buf))
         {
-            float[] data = build();
-            buf = Accelerator.Allocate1D<float>(Math.Max(data.Length, 1));
+            T[] data = build();
+            buf = Accelerator.Allocate1D<T>(Math.Max(data.Length, 1));
             if (data.Length > 0) buf.View.SubView(0, data.Length).CopyFromCPU(_stream, data);
-            _floatTables[key] = buf;
+            cache[key] = buf;
         }
         return buf.View;
     }

@@ -68,14 +68,7 @@ public sealed class RegressionRestorer : IRestorer
             RestorationModule r => x => r.Forward(x).Image,
             _ => x => backbone.Forward(x).Image,
         };
-        (Scale, SizeMultiple) = backbone switch
-        {
-            RRDBNet rr => (rr.Config.Scale, 1),
-            NAFNet n => (1, n.PadMultiple),
-            HINet h => (1, h.PadMultiple),
-            UNet u => (1, u.PadMultiple),
-            _ => (1, 1),
-        };
+        (Scale, SizeMultiple) = BackboneGeometry.Of(backbone);
     }
 
     public RestoreOutputs Forward(Tensor x)
@@ -85,6 +78,19 @@ public sealed class RegressionRestorer : IRestorer
     }
 
     public void Dispose() => _module.Dispose();
+}
+
+/// <summary>A backbone's output scale and the multiple its input sides are padded to.</summary>
+internal static class BackboneGeometry
+{
+    public static (int Scale, int SizeMultiple) Of(IRestorationBackbone backbone) => backbone switch
+    {
+        RRDBNet rr => (rr.Config.Scale, 1),
+        NAFNet n => (1, n.PadMultiple),
+        HINet h => (1, h.PadMultiple),
+        UNet u => (1, u.PadMultiple),
+        _ => (1, 1),
+    };
 }
 
 /// <summary>
@@ -113,14 +119,7 @@ public sealed class UGPNetRestorer : IRestorer
         model.Eval();
         model.To(Backend);
         var backbone = model.Restoration.Backbone;
-        (Scale, SizeMultiple) = backbone switch
-        {
-            RRDBNet rr => (rr.Config.Scale, 1),
-            NAFNet n => (1, n.PadMultiple),
-            HINet h => (1, h.PadMultiple),
-            UNet u => (1, u.PadMultiple),
-            _ => (1, 1),
-        };
+        (Scale, SizeMultiple) = BackboneGeometry.Of(backbone);
         int outSize = model.Synthesis.Generator.Config.OutSize;
         if (outSize % Scale != 0) throw new ArgumentException($"{modelName}: generator size {outSize} is not a multiple of the scale {Scale}");
         FixedInputSize = outSize / Scale;
