@@ -39,6 +39,8 @@ public sealed record SamplerOptions
     public bool HorizontalFlip { get; init; }
     public bool VerticalFlip { get; init; }
     public ulong Seed { get; init; }
+    /// <summary>Make each drawn pair afresh (same images, in the same order) instead of taking the fixed copy; whole images only.</summary>
+    public FreshPairs? Fresh { get; init; }
 }
 
 /// <summary>
@@ -66,6 +68,12 @@ public sealed class BatchSampler
         int crop = options.CropSize ?? data.Resolution;
         if (crop > data.Resolution || crop % data.Scale != 0)
             throw new ArgumentException($"crop {crop} must be at most {data.Resolution} and a multiple of the scale {data.Scale}");
+        if (options.Fresh is FreshPairs f)
+        {
+            if (crop != data.Resolution) throw new ArgumentException("fresh pairs are whole images: leave the crop size unset");
+            if (f.Count != data.Count || f.Resolution != data.Resolution || f.InputResolution != data.InputResolution)
+                throw new ArgumentException("fresh pairs must come from the same images, at the same sizes, as the dataset");
+        }
     }
 
     private int[] Permutation(long epoch) => _perms.GetOrAdd(epoch, e =>
@@ -97,8 +105,9 @@ public sealed class BatchSampler
             var g = new Generator(Seeds.Mix(Options.Seed, (ulong)pos));
             int ly = crop == R ? 0 : g.NextInt(r - lcrop + 1), lx = crop == R ? 0 : g.NextInt(r - lcrop + 1);
             bool fh = Options.HorizontalFlip && g.NextDouble() < 0.5, fv = Options.VerticalFlip && g.NextDouble() < 0.5;
-            CropInto(_data.TargetPixels(i), R, ly * s, lx * s, crop, fh, fv, target, k * 3 * crop * crop);
-            CropInto(_data.DegradedPixels(i), r, ly, lx, lcrop, fh, fv, input, k * 3 * lcrop * lcrop);
+            var (degraded, clean) = Options.Fresh is FreshPairs f ? f.Make(i, g) : (_data.DegradedPixels(i), _data.TargetPixels(i));
+            CropInto(clean, R, ly * s, lx * s, crop, fh, fv, target, k * 3 * crop * crop);
+            CropInto(degraded, r, ly, lx, lcrop, fh, fv, input, k * 3 * lcrop * lcrop);
         }
         return new Batch(Tensor.FromArray(input, [b, 3, lcrop, lcrop]), Tensor.FromArray(target, [b, 3, crop, crop]), idx, batchIndex);
     }

@@ -60,6 +60,11 @@ public sealed record TrainingConfig
     /// <summary>Random crop size of the target (null: whole images, as stage 1).</summary>
     public int? CropSize { get; init; }
     public bool Flips { get; init; }
+    /// <summary>Degrade every drawn training image afresh (new kernel or noise, random zoom and shift, see FreshPairs)
+    /// instead of its one fixed copy. Validation keeps the fixed copies.</summary>
+    public bool FreshDegradation { get; init; }
+    /// <summary>With <see cref="FreshDegradation"/>: the largest zoom (ground truths held at (1 + scaleJitter)·resolution; 0: shift-free, unzoomed).</summary>
+    public double ScaleJitter { get; init; }
     /// <summary>A degradation spec: "noise", "blur:count=200,size=11", "sr:scale=4" (see DegradationSpec).</summary>
     public string Degradation { get; init; } = "noise";
 
@@ -142,6 +147,9 @@ public sealed record TrainingConfig
         if (FusionInit is not ("he" or "restoration")) errors.Add($"fusionInit '{FusionInit}' is not he or restoration");
         if (CheckpointEvery <= 0 || ValidateEvery <= 0) errors.Add("checkpointEvery and validateEvery must be positive");
         if (CropSize is int cs && (cs <= 0 || cs > Resolution)) errors.Add($"cropSize {cs} must be in [1, {Resolution}]");
+        if (!(ScaleJitter >= 0 && ScaleJitter <= 1)) errors.Add($"scaleJitter {ScaleJitter} must be in [0, 1]");
+        if (ScaleJitter > 0 && !FreshDegradation) errors.Add("scaleJitter needs freshDegradation: true");
+        if (FreshDegradation && CropSize is int fc && fc != Resolution) errors.Add("freshDegradation trains on whole images: leave cropSize unset");
         if (Optimizer is not ("adam" or "adamw")) errors.Add($"optimizer '{Optimizer}' is not adam or adamw");
         if (Schedule is not ("constant" or "cosine" or "step")) errors.Add($"schedule '{Schedule}' is not constant, cosine or step");
         if (Loss is not ("psnr" or "l1")) errors.Add($"loss '{Loss}' is not psnr or l1");

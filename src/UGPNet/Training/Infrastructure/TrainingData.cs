@@ -35,9 +35,20 @@ public sealed class TrainingData
             var (train, val) = DatasetSplit.Split(trainImages.Names, c.ValCount, c.Seed);
             (TrainIndices, Val, ValIndices) = (train, Train, val);
         }
+        FreshPairs? fresh = null;
+        if (c.FreshDegradation)
+        {
+            int held = c.Resolution + (int)Math.Round(c.Resolution * c.ScaleJitter);
+            var source = held == c.Resolution ? trainImages
+                : new ImageFolderDataset(c.TrainDir, held, Path.Combine(cache, "images"), trainImages.Count, read);
+            if (!source.Names.SequenceEqual(trainImages.Names))
+                throw new InvalidDataException($"{c.TrainDir}: the images read at {held} px differ from those read at {c.Resolution} px");
+            fresh = new FreshPairs(source, c.Resolution, Degradation);
+        }
         Sampler = new BatchSampler(Train, TrainIndices, new SamplerOptions
         {
             BatchSize = c.BatchSize, CropSize = c.CropSize, HorizontalFlip = c.Flips, VerticalFlip = c.Flips, Seed = Seeds.Mix(c.Seed, "data"),
+            Fresh = fresh,
         });
     }
 
