@@ -1,5 +1,6 @@
 using UGPNet.Datasets;
 using UGPNet.Engine;
+using UGPNet.Engine.IO;
 using UGPNet.Engine.Nn;
 using UGPNet.Engine.Optim;
 using UGPNet.Training.Infrastructure;
@@ -61,6 +62,64 @@ public class TrainingTests(ITestOutputHelper output)
         // The log was cut back to the checkpoint and continued: steps 1..6 once each.
         var steps = File.ReadAllLines(Path.Combine(split, "log.csv")).Skip(1).Select(l => int.Parse(l.Split(',')[0])).ToList();
         Assert.Equal([1, 2, 3, 4, 5, 6], steps);
+    }
+
+    [Fact]
+    public void PartialInitGrowsATrainedNetByWholeBlocks()
+    {
+        // The demo restoration module's tensors go into the deeper deblur module; its new blocks keep their seed's values.
+        string dir = TestPaths.TempDir("partial-init"), small = Path.Combine(dir, "small.safetensors");
+        using (var trained = StageFactory.Create(Tiny("stage1", "restoration-demo", dir, dir, 1) with { Seed = 5 }))
+            ModuleWeights.SaveSafetensors(trained.Modules["model"], small);
+        var deep = Tiny("stage1", "restoration-demo-deblur", dir, dir, 1) with { InitWeights = small };
+        var strictError = Assert.Throws<InvalidDataException>(() => StageFactory.Create(deep));
+        Assert.Contains("missing key", strictError.Message);
+
+        using var fresh = StageFactory.Create(deep with { InitWeights = null });
+        using var grown = StageFactory.Create(deep with { InitWeightsPartial = true });
+        var smallState = ModuleWeights.ToStateDict(SafetensorsFile.Read(small).Arrays, small);
+        int copied = 0, kept = 0;
+        foreach (var ((name, got), (_, init)) in grown.Modules["model"].StateDict().Zip(fresh.Modules["model"].StateDict()))
+        {
+            if (smallState.TryGetValue(name, out var v)) { Assert.Equal(v.Data, got.ToArray()); copied++; }
+            else { Assert.Equal(init.ToArray(), got.ToArray()); kept++; }
+        }
+        Assert.True(copied > 0 && kept > 0, $"{copied} copied, {kept} kept");
+        Assert.Throws<InvalidDataException>(() => TrainingConfig.Parse("""{ "trainDir": "x", "initWeightsPartial": true }"""));
+    }
+
+    [Fact]
+    public void VerticalFlipsCanBeTurnedOffWhileHorizontalFlipsStay()
+    {
+        // Targets drawn with flips on and vertical flips off are the face or its mirror image, never upside down.
+        string cache = TestPaths.TempDir("flips-cache");
+        string json = $$"""
+            { "stage": "stage1", "model": "restoration-demo", "trainDir": {{System.Text.Json.JsonSerializer.Serialize(TestPaths.Faces)}},
+              "trainLimit": 4, "valCount": 1, "resolution": 16, "batchSize": 3, "degradation": "noise", "flips": true, "verticalFlips": false }
+            """;
+        var cfg = TrainingConfig.Parse(json) with { CacheDir = cache };
+        var data = new TrainingData(cfg);
+        Assert.True(data.Sampler.Options.VerticalFlip == false && data.Sampler.Options.HorizontalFlip);
+        Assert.True(new TrainingData(cfg with { VerticalFlips = null }).Sampler.Options.VerticalFlip);   // unset: follows flips
+
+        static float[] Flip(float[] chw, int r, bool horizontal) => Enumerable.Range(0, chw.Length).Select(k =>
+        {
+            int c = k / (r * r), y = k / r % r, x = k % r;
+            return horizontal ? chw[c * r * r + y * r + (r - 1 - x)] : chw[c * r * r + (r - 1 - y) * r + x];
+        }).ToArray();
+        int mirrored = 0;
+        for (int k = 0; k < 8; k++)
+        {
+            using var b = data.Sampler.Make(k);
+            float[] all = b.Target.ToArray();
+            for (int j = 0; j < b.Indices.Length; j++)
+            {
+                float[] got = all[(j * 3 * 16 * 16)..((j + 1) * 3 * 16 * 16)], face = data.Train.TargetPixels(b.Indices[j]).Select(v => v * (1f / 255f)).ToArray();
+                if (got.SequenceEqual(Flip(face, 16, horizontal: true)) && !got.SequenceEqual(face)) mirrored++;
+                else Assert.Equal(face, got);
+            }
+        }
+        Assert.InRange(mirrored, 1, 23);   // 24 draws at even odds: some mirrored, some not
     }
 
     private void RunsEndToEnd(string stageName, string model, int steps)

@@ -2,6 +2,7 @@ using UGPNet.Engine;
 using UGPNet.Engine.Nn;
 using UGPNet.Models;
 using UGPNet.Models.Fusion;
+using UGPNet.Models.Restoration;
 using UGPNet.Models.Synthesis;
 
 namespace UGPNet.Synthesis.Tests;
@@ -73,6 +74,24 @@ public class ParameterCountTests
         Assert.InRange(s.WModule.ParameterCount(), 605_000, 615_000);
         using var f = new FusionModule(32, 32);
         Assert.InRange(f.ParameterCount(), 155_000, 165_000);
+    }
+
+    [Fact]
+    public void ShippedDemoRestorationNetsAddWholeBlocks()
+    {
+        // NAFBlock(c): 7c² + 33c. The deblur demo adds one encoder and one decoder block at 16² (c = 64) and two middle blocks (c = 128).
+        static long NafBlock(long c) => 7 * c * c + 33 * c;
+        using var demo = new NAFNet(NAFNetConfig.Demo, new Generator(1));
+        using var deblur = new NAFNet(NAFNetConfig.DemoDeblur, new Generator(1));
+        Assert.Equal(2 * NafBlock(64) + 2 * NafBlock(128), deblur.ParameterCount() - demo.ParameterCount());
+        Assert.Equal(2, deblur.StateDict().Count(p => p.Name.StartsWith("decoders.0.") && p.Name.EndsWith(".beta")));
+
+        // RDB(nf, gc): conv_i maps nf + i·gc channels to gc (nf for the fifth), 3×3 with bias; an RRDB is three RDBs.
+        static long Rdb(long nf, long gc) => Enumerable.Range(0, 5).Sum(i => { long cin = nf + i * gc, cout = i == 4 ? nf : gc; return 9 * cin * cout + cout; });
+        using var x4 = new RRDBNet(RRDBNetConfig.DemoX4, new Generator(1));
+        using var x8 = new RRDBNet(RRDBNetConfig.DemoX8, new Generator(1));
+        long upConv = 9 * 32 * 32 + 32;
+        Assert.Equal(4 * 3 * Rdb(32, 16) + upConv, x8.ParameterCount() - x4.ParameterCount());
     }
 
     [Fact]

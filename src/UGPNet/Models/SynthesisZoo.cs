@@ -21,7 +21,7 @@ public static class SynthesisZoo
         new("stylegan2-g128-demo", "demo StyleGAN2 generator 128 px (ours), style 128", g => new StyleGan2Generator(StyleGan2Config.Demo128, g)),
         new("stylegan2-d128-demo", "demo StyleGAN2 discriminator 128 px (ours), 5 ResBlocks", g => new StyleGan2Discriminator(StyleGan2DiscriminatorConfig.Demo128, g)),
         new("ugpnet-demo-denoise", "demo UGPNet 64 px: NAFNet w16 + 64-px prior + fusion 32", g => UGPNetPresets.DemoDenoise(g)),
-        new("ugpnet-demo-deblur", "demo UGPNet 64 px deblur (same layout as demo denoise)", g => UGPNetPresets.DemoDeblur(g)),
+        new("ugpnet-demo-deblur", "demo UGPNet 64 px deblur: the demo denoiser with a deeper NAFNet (enc 1,1,2, mid 3, dec 2,1,1)", g => UGPNetPresets.DemoDeblur(g)),
         new("ugpnet-demo-sr4", "demo UGPNet x4 SR 16 -> 64: RRDBNet demo + 64-px prior + fusion 32", g => UGPNetPresets.DemoSR4(g)),
         new("ugpnet-demo-sr8", "demo UGPNet x8 SR 8 -> 64: RRDBNet demo x8 + 64-px prior + fusion 32", g => UGPNetPresets.DemoSR8(g)),
         new("ugpnet-demo128-denoise", "demo UGPNet 128 px (ours): NAFNet w16 + 128-px prior + fusion 32", g => UGPNetPresets.DemoDenoise128(g)),

@@ -25,8 +25,8 @@ public static class UGPNetPresets
 
     /// <summary>Demo denoise at 64 px: NAFNet w16 + R_se/R_mg (f_reg 32), 64-px prior, fusion 32.</summary>
     public static UGPNetModel DemoDenoise(Generator? gen = null) => Build(new NAFNet(NAFNetConfig.Demo, gen), 32, EncoderConfig.Demo64, StyleGan2Config.Demo64, gen);
-    /// <summary>Demo deblur at 64 px (same layout as the demo denoiser).</summary>
-    public static UGPNetModel DemoDeblur(Generator? gen = null) => DemoDenoise(gen);
+    /// <summary>Demo deblur at 64 px: the demo denoiser's layout with the deeper NAFNet <see cref="NAFNetConfig.DemoDeblur"/>.</summary>
+    public static UGPNetModel DemoDeblur(Generator? gen = null) => Build(new NAFNet(NAFNetConfig.DemoDeblur, gen), 32, EncoderConfig.Demo64, StyleGan2Config.Demo64, gen);
     /// <summary>Demo ×4 SR, 16 → 64 px: RRDBNet demo (direct, f_reg 32), 64-px prior, fusion 32.</summary>
     public static UGPNetModel DemoSR4(Generator? gen = null) => Build(new RRDBNet(RRDBNetConfig.DemoX4, gen), 32, EncoderConfig.Demo64, StyleGan2Config.Demo64, gen);
     /// <summary>Demo ×8 SR, 8 → 64 px (the shipped SR demo): RRDBNet demo ×8 (direct, f_reg 32), 64-px prior, fusion 32.</summary>

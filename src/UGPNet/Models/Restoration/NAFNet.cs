@@ -16,6 +16,10 @@ public sealed record NAFNetConfig(int Width, int[] EncBlocks, int MiddleBlocks, 
     public static NAFNetConfig Denoise => new(32, [2, 2, 4, 8], 12, [2, 2, 2, 2]);
     /// <summary>Spec §11 demo: w16, enc 1,1,1, mid 1, dec 1,1,1, global pooling.</summary>
     public static NAFNetConfig Demo => new(16, [1, 1, 1], 1, [1, 1, 1]);
+    /// <summary>The shipped demo deblurrer (ours): the demo net with two blocks at 16×16 and three at 8×8. A 19-px
+    /// kernel spans a third of a 64-px face, so the extra depth goes to the coarse levels, where the pooling reaches
+    /// across the face; every level costs about the same per block (channels double as the side halves).</summary>
+    public static NAFNetConfig DemoDeblur => new(16, [1, 1, 2], 3, [2, 1, 1]);   // DecBlocks run coarse to fine
 }
 
 /// <summary>

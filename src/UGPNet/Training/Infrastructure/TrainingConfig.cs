@@ -21,6 +21,9 @@ public sealed record TrainingConfig
     public string? InitWeights { get; init; }
     /// <summary>Load the init weights into this child of the model ("regression" for a backbone file), or the whole model when null.</summary>
     public string? InitWeightsPrefix { get; init; }
+    /// <summary>Load only the tensors the init file has (names and shapes must still match) and keep the rest at their fresh
+    /// initialisation: grows a trained net by whole blocks (a fresh NAFBlock's zero β and γ make it the identity).</summary>
+    public bool InitWeightsPartial { get; init; }
 
     // Stages 0, 2, 3. Weights from earlier stages are "FILE[@PREFIX]" (as `ugpnet export --part`); a training
     // checkpoint without @PREFIX gives its module "model" (stage 1), "g_ema" (prior G), "d" (prior D) or "synthesis" (stage 2).
@@ -60,6 +63,8 @@ public sealed record TrainingConfig
     /// <summary>Random crop size of the target (null: whole images, as stage 1).</summary>
     public int? CropSize { get; init; }
     public bool Flips { get; init; }
+    /// <summary>Vertical flips too (null: as <see cref="Flips"/>). Off suits aligned faces, which are never upside down at test time.</summary>
+    public bool? VerticalFlips { get; init; }
     /// <summary>Degrade every drawn training image afresh (new kernel or noise, random zoom and shift, see FreshPairs)
     /// instead of its one fixed copy. Validation keeps the fixed copies.</summary>
     public bool FreshDegradation { get; init; }
@@ -150,6 +155,7 @@ public sealed record TrainingConfig
         if (!(ScaleJitter >= 0 && ScaleJitter <= 1)) errors.Add($"scaleJitter {ScaleJitter} must be in [0, 1]");
         if (ScaleJitter > 0 && !FreshDegradation) errors.Add("scaleJitter needs freshDegradation: true");
         if (FreshDegradation && CropSize is int fc && fc != Resolution) errors.Add("freshDegradation trains on whole images: leave cropSize unset");
+        if (InitWeightsPartial && InitWeights == null) errors.Add("initWeightsPartial needs initWeights");
         if (Optimizer is not ("adam" or "adamw")) errors.Add($"optimizer '{Optimizer}' is not adam or adamw");
         if (Schedule is not ("constant" or "cosine" or "step")) errors.Add($"schedule '{Schedule}' is not constant, cosine or step");
         if (Loss is not ("psnr" or "l1")) errors.Add($"loss '{Loss}' is not psnr or l1");

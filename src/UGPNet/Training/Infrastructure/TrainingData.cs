@@ -47,7 +47,7 @@ public sealed class TrainingData
         }
         Sampler = new BatchSampler(Train, TrainIndices, new SamplerOptions
         {
-            BatchSize = c.BatchSize, CropSize = c.CropSize, HorizontalFlip = c.Flips, VerticalFlip = c.Flips, Seed = Seeds.Mix(c.Seed, "data"),
+            BatchSize = c.BatchSize, CropSize = c.CropSize, HorizontalFlip = c.Flips, VerticalFlip = c.VerticalFlips ?? c.Flips, Seed = Seeds.Mix(c.Seed, "data"),
             Fresh = fresh,
         });
     }

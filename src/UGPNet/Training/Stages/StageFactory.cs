@@ -85,7 +85,8 @@ public static class StageFactory
         throw new ArgumentException($"{what}; '{name}' is a {m.GetType().Name}");
     }
 
-    /// <summary>Loads InitWeights (safetensors) into the model, or into its child InitWeightsPrefix (e.g. "regression").</summary>
+    /// <summary>Loads InitWeights (safetensors) into the model, or into its child InitWeightsPrefix (e.g. "regression"); all of it, or with
+    /// InitWeightsPartial the tensors the file has.</summary>
     private static void LoadInit(Module model, TrainingConfig config)
     {
         if (config.InitWeights == null) return;
@@ -93,6 +94,6 @@ public static class StageFactory
         if (config.InitWeightsPrefix is string p)
             target = model.NamedChildren().FirstOrDefault(c => c.Name == p).Module
                 ?? throw new ArgumentException($"model {config.Model} has no child '{p}' for the init weights");
-        ModuleWeights.LoadSafetensors(target, config.InitWeights);
+        ModuleWeights.LoadSafetensors(target, config.InitWeights, strict: !config.InitWeightsPartial);
     }
 }
