@@ -56,7 +56,7 @@ public sealed record RRDBNetConfig(int NumFeat = 64, int NumBlocks = 23, int Gro
     /// <summary>Spec §11 demo SR net: nf32, 4 RRDB, gc16, ×4.</summary>
     public static RRDBNetConfig DemoX4 => new(32, 4, 16, 2);
     /// <summary>The demo net at ×8 (8 → 64 px, the shipped SR demo): nf32, 8 RRDB, gc16, three ×2 stages. Twice the
-    /// ×4 demo's RRDBs: the body runs on 8×8 features, so depth costs little time, and with 4 RRDBs the net fell 1 dB short.</summary>
+    /// ×4 demo's RRDBs: the body runs on 8×8 features, so depth costs little time.</summary>
     public static RRDBNetConfig DemoX8 => new(32, 8, 16, 3);
 }
 
