@@ -92,6 +92,10 @@ public class ParameterCountTests
         using var x8 = new RRDBNet(RRDBNetConfig.DemoX8, new Generator(1));
         long upConv = 9 * 32 * 32 + 32;
         Assert.Equal(4 * 3 * Rdb(32, 16) + upConv, x8.ParameterCount() - x4.ParameterCount());
+        // The 128-px ×4 net keeps the ×4 upsampler and doubles the RRDBs.
+        using var x4At128 = new RRDBNet(RRDBNetConfig.Demo128X4, new Generator(1));
+        Assert.Equal(4 * 3 * Rdb(32, 16), x4At128.ParameterCount() - x4.ParameterCount());
+        Assert.Equal(4, x4At128.Config.Scale);
     }
 
     [Fact]

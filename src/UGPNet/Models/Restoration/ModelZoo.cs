@@ -19,6 +19,7 @@ public static class ModelZoo
         new("nafnet-demo", "demo NAFNet w16, enc 1,1,1, mid 1, dec 1,1,1, global SCA", g => new NAFNet(NAFNetConfig.Demo, g)),
         new("rrdbnet-demo-x4", "demo SR net: nf32, 4 RRDB, gc16, x4", g => new RRDBNet(RRDBNetConfig.DemoX4, g)),
         new("rrdbnet-demo-x8", "demo SR net: nf32, 8 RRDB, gc16, x8", g => new RRDBNet(RRDBNetConfig.DemoX8, g)),
+        new("rrdbnet-demo128-x4", "demo SR net for 128 px: nf32, 8 RRDB, gc16, x4", g => new RRDBNet(RRDBNetConfig.Demo128X4, g)),
         new("restoration-deblur", "UGPNet restoration module: NAFNet deblur + R_se/R_mg/to-image", g => new RestorationModule(new NAFNet(NAFNetConfig.Deblur, g), 64, g)),
         new("restoration-denoise", "UGPNet restoration module: NAFNet denoise + R_se/R_mg/to-image", g => new RestorationModule(new NAFNet(NAFNetConfig.Denoise, g), 64, g)),
         new("restoration-hinet-deblur", "UGPNet restoration module: HINet wf64 + R_se/R_mg/to-image", g => new RestorationModule(new HINet(HINetConfig.Deblur, g), 64, g)),
@@ -27,6 +28,7 @@ public static class ModelZoo
         new("restoration-demo-deblur", "demo deblur restoration module: NAFNet w16, enc 1,1,2, mid 3, dec 2,1,1 + R_se/R_mg/to-image", g => new RestorationModule(new NAFNet(NAFNetConfig.DemoDeblur, g), 32, g)),
         new("restoration-demo-sr", "demo SR restoration module: RRDBNet demo x4 (direct)", g => new RestorationModule(new RRDBNet(RRDBNetConfig.DemoX4, g), 32, g)),
         new("restoration-demo-sr8", "demo SR restoration module: RRDBNet demo x8 (direct)", g => new RestorationModule(new RRDBNet(RRDBNetConfig.DemoX8, g), 32, g)),
+        new("restoration-demo128-sr4", "demo SR restoration module for 128 px: RRDBNet demo128 x4, 8 RRDB (direct)", g => new RestorationModule(new RRDBNet(RRDBNetConfig.Demo128X4, g), 32, g)),
     ];
 
     public static IEnumerable<string> Names => Entries.Select(e => e.Name);
