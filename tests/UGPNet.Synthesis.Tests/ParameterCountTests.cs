@@ -77,7 +77,7 @@ public class ParameterCountTests
     }
 
     [Fact]
-    public void ShippedDemoRestorationNetsAddWholeBlocks()
+    public void DemoRestorationNetsAddWholeBlocks()
     {
         // NAFBlock(c): 7c² + 33c. The deblur demo adds one encoder and one decoder block at 16² (c = 64) and two middle blocks (c = 128).
         static long NafBlock(long c) => 7 * c * c + 33 * c;
