@@ -1,3 +1,4 @@
+using UGPNet.Inference;
 using UGPNet.Imaging;
 using static UGPNet.Cli.Tests.TestSupport;
 
@@ -144,11 +145,11 @@ public sealed class RestoreTests : IDisposable
     public void Weights_errors_are_clear()
     {
         var input = WriteSynthetic(_dir["w.png"], 16, 16);
-        // sr4 has no shipped weights in this repository (the SR demo ships for sr8).
-        var r = Ugpnet("restore", "-i", input, "-o", _dir["out-w"], "--task", "sr4");
-        Assert.Equal(2, r.ExitCode);
-        Assert.Contains("no weights for task 'sr4'", r.Error);
-        Assert.Contains("--weights", r.Error);
+        // Every task ships weights, so a task whose file is absent is made up here.
+        var absent = new RestoreTask("absent", "none", 1, "ugpnet-absent-task.safetensors", "ugpnet-demo-denoise", "test");
+        var ex = Assert.Throws<FileNotFoundException>(() => RestoreTasks.LocateDefaultWeights(absent));
+        Assert.Contains("no weights for task 'absent'", ex.Message);
+        Assert.Contains("--weights", ex.Message);
         // A denoise file used for another task.
         var r2 = Ugpnet("restore", "-i", input, "-o", _dir["out-w"], "--task", "sr8", "--weights", _denoise);
         Assert.Equal(2, r2.ExitCode);
