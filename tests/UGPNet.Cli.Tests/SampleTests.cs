@@ -25,22 +25,24 @@ public sealed class SampleTests : IDisposable
     }
 
     [Theory]
-    [InlineData("denoise", "astronaut-face-64-noise.png")]
-    [InlineData("sr8", "astronaut-face-8-sr8.png")]
-    [InlineData("deblur", "astronaut-face-64-blur.png")]
-    public void Shipped_weights_restore_the_bundled_sample(string task, string sample)
+    [InlineData("denoise", "astronaut-face-64-noise.png", "astronaut-face-64.png")]
+    [InlineData("sr8", "astronaut-face-8-sr8.png", "astronaut-face-64.png")]
+    [InlineData("deblur", "astronaut-face-64-blur.png", "astronaut-face-64.png")]
+    [InlineData("sr4", "astronaut-face-32-sr4.png", "astronaut-face.png")]
+    public void Shipped_weights_restore_the_bundled_sample(string task, string sample, string cleanSample)
     {
         // The README command with the weights in weights/ (no --weights): the output is closer to the clean crop
         // than the degraded input is (the input enlarged with bicubic for SR). The astronaut is not an aligned CelebA face,
-        // so the gains are smaller than on the validation faces (x8 SR 18.59 -> 19.66 dB; the blur sample drew a kernel far
-        // stronger than average, 16.95 -> 17.80 dB).
+        // so the gains are smaller than on the validation faces (x8 SR 18.59 -> 19.66 dB, x4 SR 25.95 -> 27.97 dB; the blur
+        // sample drew a kernel far stronger than average, 16.95 -> 17.80 dB).
         var outDir = _dir[$"shipped-{task}"];
         var r = Ugpnet("restore", "-i", Path.Combine(Samples(), sample), "-o", outDir, "--task", task);
         Assert.True(r.ExitCode == 0, r.All);
         using var scope = new UGPNet.Engine.TensorScope();
-        var clean = ImageIO.ReadTensor(Path.Combine(Samples(), "astronaut-face-64.png"));
+        var clean = ImageIO.ReadTensor(Path.Combine(Samples(), cleanSample));
         var input = ImageIO.ReadTensor(Path.Combine(Samples(), sample));
-        if (input.Size(2) != 64) input = input.Interpolate(64, 64, UGPNet.Kernels.InterpolationMode.Bicubic).Clamp(0f, 1f);
+        int size = clean.Size(2);
+        if (input.Size(2) != size) input = input.Interpolate(size, size, UGPNet.Kernels.InterpolationMode.Bicubic).Clamp(0f, 1f);
         var restored = ImageIO.ReadTensor(Path.Combine(outDir, Path.GetFileNameWithoutExtension(sample) + ".png"));
         double before = UGPNet.Metrics.ImageQuality.Psnr(input, clean), after = UGPNet.Metrics.ImageQuality.Psnr(restored, clean);
         Assert.True(after > before, $"{task}: PSNR {before:F2} dB -> {after:F2} dB");
@@ -50,6 +52,7 @@ public sealed class SampleTests : IDisposable
     [InlineData("denoise", "ugpnet-demo-denoise", "astronaut-face-64-noise.png", 64)]
     [InlineData("deblur", "ugpnet-demo-deblur", "astronaut-face-64-blur.png", 64)]
     [InlineData("sr8", "ugpnet-demo-sr8", "astronaut-face-8-sr8.png", 64)]
+    [InlineData("sr4", "ugpnet-demo128-sr4", "astronaut-face-32-sr4.png", 128)]
     public void Bundled_sample_restores_quickly_with_the_demo_model(string task, string preset, string sample, int outSize)
     {
         var weights = RandomWeights(_dir.Path, preset, task);
