@@ -1,5 +1,5 @@
-using UGPNet.Inference;
 using UGPNet.Imaging;
+using UGPNet.Inference;
 using static UGPNet.Cli.Tests.TestSupport;
 
 namespace UGPNet.Cli.Tests;
