@@ -146,7 +146,7 @@ public sealed class RestoreTests : IDisposable
     {
         var input = WriteSynthetic(_dir["w.png"], 16, 16);
         // Every task ships weights, so a task whose file is absent is made up here.
-        var absent = new RestoreTask("absent", "none", 1, "ugpnet-absent-task.safetensors", "ugpnet-demo-denoise", "test");
+        var absent = new RestoreTask("absent", "none", 1, "ugpnet-absent-task.safetensors", "test");
         var ex = Assert.Throws<FileNotFoundException>(() => RestoreTasks.LocateDefaultWeights(absent));
         Assert.Contains("no weights for task 'absent'", ex.Message);
         Assert.Contains("--weights", ex.Message);

@@ -1,7 +1,7 @@
 namespace UGPNet.Inference;
 
-/// <summary>One restoration task of the CLI: its degradation (for eval), scale and shipped weights.</summary>
-public sealed record RestoreTask(string Name, string Degradation, int Scale, string DefaultWeightsFile, string DefaultPreset, string Description);
+/// <summary>One restoration task of the CLI: its degradation (for eval), scale and shipped weights (whose metadata names the model).</summary>
+public sealed record RestoreTask(string Name, string Degradation, int Scale, string DefaultWeightsFile, string Description);
 
 public static class RestoreTasks
 {
@@ -14,10 +14,10 @@ public static class RestoreTasks
     /// </summary>
     public static IReadOnlyList<RestoreTask> All { get; } =
     [
-        new("denoise", "noise:sigma=0.3,k=30", 1, "ugpnet-demo-denoise.safetensors", "ugpnet-demo-denoise", "Gaussian + Poisson noise (spec §7)"),
-        new("deblur", "blur:count=200,size=19,seed=1", 1, "ugpnet-demo-deblur.safetensors", "ugpnet-demo-deblur", "motion blur (demo: 19x19 kernels; eval bank seed 1, training bank seed 0)"),
-        new("sr4", "sr:scale=4", 4, "ugpnet-demo-sr4.safetensors", "ugpnet-demo128-sr4", "x4 super-resolution (demo 32 -> 128 px)"),
-        new("sr8", "sr:scale=8", 8, "ugpnet-demo-sr8.safetensors", "ugpnet-demo-sr8", "x8 super-resolution (demo 8 -> 64 px; official 64 -> 512 weights via import)"),
+        new("denoise", "noise:sigma=0.3,k=30", 1, "ugpnet-demo-denoise.safetensors", "Gaussian + Poisson noise (spec §7)"),
+        new("deblur", "blur:count=200,size=19,seed=1", 1, "ugpnet-demo-deblur.safetensors", "motion blur (demo: 19x19 kernels; eval bank seed 1, training bank seed 0)"),
+        new("sr4", "sr:scale=4", 4, "ugpnet-demo-sr4.safetensors", "x4 super-resolution (demo 32 -> 128 px)"),
+        new("sr8", "sr:scale=8", 8, "ugpnet-demo-sr8.safetensors", "x8 super-resolution (demo 8 -> 64 px; official 64 -> 512 weights via import)"),
     ];
 
     public static IEnumerable<string> Names => All.Select(t => t.Name);
