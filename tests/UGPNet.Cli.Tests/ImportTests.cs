@@ -268,4 +268,32 @@ public sealed class ImportTests : IDisposable
         Assert.Equal((4 * 70 + 3 * 4, 50), (sheet.Width, sheet.Height));
         Assert.Equal((70, 50), (ImageIO.Read(Path.Combine(outDir, "face.png")).Width, ImageIO.Read(Path.Combine(outDir, "face.png")).Height));
     }
+
+    [Theory]
+    [InlineData("ugpnet-demo-denoise", "stylegan2-d64-demo", null)]
+    [InlineData("ugpnet-demo-deblur", "stylegan2-d64-demo", "deblur")]
+    [InlineData("ugpnet-demo-sr4", "stylegan2-d64-demo", "sr4")]
+    [InlineData("ugpnet-demo-sr8", "stylegan2-d64-demo", "sr8")]
+    [InlineData("ugpnet-demo128-denoise", "stylegan2-d128-demo", null)]
+    [InlineData("ugpnet-demo128-deblur", "stylegan2-d128-demo", "deblur")]
+    [InlineData("ugpnet-demo128-sr4", "stylegan2-d128-demo", "sr4")]
+    public void Module_files_of_every_demo_model_are_recognised_without_a_preset(string preset, string discPreset, string? task)
+    {
+        // The demo presets differ only in tensor shapes and block counts, so the importer must tell them apart by
+        // comparing shapes alone (no --model, no --task).
+        using var model = (UGPNetModel)ModelCatalog.Build(preset, new Generator(71));
+        using var disc = ModelCatalog.Build(discPreset, new Generator(72));
+        string res = _dir[$"{preset}-res.pth"], syn = _dir[$"{preset}-syn.pth"], fus = _dir[$"{preset}-fus.pth"];
+        // The official SR model ships a plain RRDBNet file (rrdbnet_x8_bicubic.pth) in place of a resmodule file.
+        var resModule = model.Restoration.Heads == null ? (Module)model.Restoration.Backbone : model.Restoration;
+        TorchCheckpointWriter.Write(res, ModuleWeights.ToArrays(resModule));
+        TorchCheckpointWriter.Write(syn, SynmoduleFile(model.Synthesis, disc));
+        TorchCheckpointWriter.Write(fus, ModuleWeights.ToArrays(model.Fusion));
+        var dst = _dir[$"{preset}.safetensors"];
+        var r = Ugpnet("import", res, syn, fus, dst);
+        Assert.True(r.ExitCode == 0, r.All);
+        var meta = ModelFiles.ReadMetadata(dst);
+        Assert.Equal(preset, meta[WeightsMetadata.Model]);
+        Assert.Equal(task, meta.GetValueOrDefault(WeightsMetadata.Task));
+    }
 }

@@ -44,12 +44,12 @@ public static class CheckpointImporter
     {
         CheckpointKind.NAFNet => [("nafnet-demo", null), ("nafnet-deblur", "deblur"), ("nafnet-denoise", "denoise")],
         CheckpointKind.RRDBNet => [("rrdbnet-demo-x4", "sr4"), ("rrdbnet-demo128-x4", "sr4"), ("rrdbnet-demo-x8", "sr8"), ("rrdbnet-x8", "sr8")],
-        CheckpointKind.ResModule => [("restoration-demo", null), ("restoration-deblur", "deblur"), ("restoration-denoise", "denoise"), ("restoration-hinet-deblur", "deblur")],
+        CheckpointKind.ResModule => [("restoration-demo", null), ("restoration-demo-deblur", "deblur"), ("restoration-deblur", "deblur"), ("restoration-denoise", "denoise"), ("restoration-hinet-deblur", "deblur")],
         CheckpointKind.StyleGan2G => [("stylegan2-g64-demo", null), ("stylegan2-g128-demo", null), ("stylegan2-g512", null)],
         CheckpointKind.StyleGan2D => [("stylegan2-d64-demo", null), ("stylegan2-d128-demo", null), ("stylegan2-d512", null)],
         CheckpointKind.SynModule => [("synthesis-demo64", null), ("synthesis-demo128", null), ("synthesis-512", null)],
         CheckpointKind.FusModule => [("fusion-demo", null), ("fusion-demo128", null), ("fusion-512", null)],
-        CheckpointKind.UGPNet => [("ugpnet-demo-denoise", null), ("ugpnet-demo-sr4", "sr4"), ("ugpnet-demo-sr8", "sr8"), ("ugpnet-demo128-denoise", null), ("ugpnet-demo128-sr4", "sr4"),
+        CheckpointKind.UGPNet => [("ugpnet-demo-denoise", null), ("ugpnet-demo-deblur", "deblur"), ("ugpnet-demo-sr4", "sr4"), ("ugpnet-demo-sr8", "sr8"), ("ugpnet-demo128-denoise", null), ("ugpnet-demo128-deblur", "deblur"), ("ugpnet-demo128-sr4", "sr4"),
             ("ugpnet-deblur", "deblur"), ("ugpnet-denoise", "denoise"), ("ugpnet-sr8", "sr8")],
         _ => [],
     };

@@ -25,6 +25,7 @@ public static class SynthesisZoo
         new("ugpnet-demo-sr4", "demo UGPNet x4 SR 16 -> 64: RRDBNet demo + 64-px prior + fusion 32", g => UGPNetPresets.DemoSR4(g)),
         new("ugpnet-demo-sr8", "demo UGPNet x8 SR 8 -> 64: RRDBNet demo x8 + 64-px prior + fusion 32", g => UGPNetPresets.DemoSR8(g)),
         new("ugpnet-demo128-denoise", "demo UGPNet 128 px (ours): NAFNet w16 + 128-px prior + fusion 32", g => UGPNetPresets.DemoDenoise128(g)),
+        new("ugpnet-demo128-deblur", "demo UGPNet 128 px deblur (ours): NAFNet w16 enc 1,1,2, mid 3, dec 2,1,1 + 128-px prior + fusion 32", g => UGPNetPresets.DemoDeblur128(g)),
         new("ugpnet-demo128-sr4", "demo UGPNet x4 SR 32 -> 128 (ours): RRDBNet demo128 x4 + 128-px prior + fusion 32", g => UGPNetPresets.DemoSR4At128(g)),
     ];
 

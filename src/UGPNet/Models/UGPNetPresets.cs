@@ -33,6 +33,8 @@ public static class UGPNetPresets
     public static UGPNetModel DemoSR8(Generator? gen = null) => Build(new RRDBNet(RRDBNetConfig.DemoX8, gen), 32, EncoderConfig.Demo64, StyleGan2Config.Demo64, gen);
     /// <summary>Demo denoise at 128 px (ours): NAFNet w16, 128-px prior.</summary>
     public static UGPNetModel DemoDenoise128(Generator? gen = null) => Build(new NAFNet(NAFNetConfig.Demo, gen), 32, EncoderConfig.Demo128, StyleGan2Config.Demo128, gen);
+    /// <summary>Demo deblur at 128 px (ours): the deeper NAFNet <see cref="NAFNetConfig.DemoDeblur"/>, 128-px prior.</summary>
+    public static UGPNetModel DemoDeblur128(Generator? gen = null) => Build(new NAFNet(NAFNetConfig.DemoDeblur, gen), 32, EncoderConfig.Demo128, StyleGan2Config.Demo128, gen);
     /// <summary>Demo ×4 SR at 128 px, 32 → 128 (ours): RRDBNet demo128 ×4 (8 RRDB, f_reg 32), 128-px prior, fusion 32.</summary>
     public static UGPNetModel DemoSR4At128(Generator? gen = null) => Build(new RRDBNet(RRDBNetConfig.Demo128X4, gen), 32, EncoderConfig.Demo128, StyleGan2Config.Demo128, gen);
 }
