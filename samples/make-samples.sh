@@ -9,8 +9,8 @@ $UGPNET degrade -i "$SRC" -o samples/astronaut-face.png --degradation none --cro
 # 2. the 64-px demo models' size (64x64 faces): MATLAB-style antialiased bicubic /2
 $UGPNET degrade -i samples/astronaut-face.png -o samples/astronaut-face-64.png --degradation sr:scale=2
 # 3. one degraded copy per task (seed 0; each image's generator comes from the seed and the input file name);
-#    the 128-px demo models (denoise, sr4: 32 -> 128 px) start from the 128-px crop
+#    the 128-px demo models (denoise, deblur, sr4: 32 -> 128 px) start from the 128-px crop
 $UGPNET degrade -i samples/astronaut-face.png -o samples/astronaut-face-noise.png --task denoise --seed 0
-$UGPNET degrade -i samples/astronaut-face-64.png -o samples/astronaut-face-64-blur.png --task deblur --seed 0
+$UGPNET degrade -i samples/astronaut-face.png -o samples/astronaut-face-blur.png --task deblur --seed 0
 $UGPNET degrade -i samples/astronaut-face-64.png -o samples/astronaut-face-8-sr8.png --task sr8 --seed 0
 $UGPNET degrade -i samples/astronaut-face.png -o samples/astronaut-face-32-sr4.png --task sr4 --seed 0
