@@ -6,11 +6,11 @@ public sealed record RestoreTask(string Name, string Degradation, int Scale, str
 public static class RestoreTasks
 {
     /// <summary>
-    /// The tasks with their shipped demo weights (spec §11's small configuration at 64 px; sr4 at 128 px, because a
-    /// 32-px face holds enough detail for regression to gain 3 dB over bicubic where an 8-px one does not). The demo
-    /// deblur bank is 200 kernels of 19×19: at 64 px the spec's 11×11 kernels blur too little for restoration to matter.
-    /// Evaluation uses a bank drawn with seed 1, training the one with seed 0, so the eval kernels are unseen. sr8 ships
-    /// the 8 → 64 px demo; official 64 → 512 weights go through `ugpnet import` and --weights (the file names its model).
+    /// The tasks with their shipped demo weights: denoise, deblur and sr4 at 128 px (the demo resolution), sr8 at
+    /// 64 px (8 → 64; an 8-px face holds too little for regression to gain 3 dB over bicubic, a 32-px one does). The
+    /// deblur bank is 200 kernels of 19×19, the spec's 71×71 at 512 px scaled to 128. Evaluation uses a bank drawn with
+    /// seed 1, training the one with seed 0, so the eval kernels are unseen. Official 512-px weights go through
+    /// `ugpnet import` and --weights (the file names its model).
     /// </summary>
     public static IReadOnlyList<RestoreTask> All { get; } =
     [
