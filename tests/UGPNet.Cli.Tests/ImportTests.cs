@@ -269,6 +269,16 @@ public sealed class ImportTests : IDisposable
         Assert.Equal((70, 50), (ImageIO.Read(Path.Combine(outDir, "face.png")).Width, ImageIO.Read(Path.Combine(outDir, "face.png")).Height));
     }
 
+    [Fact]
+    public void Every_whole_UGPNet_preset_is_an_import_candidate()
+    {
+        // The candidate list is written by hand; a preset left out of it cannot be imported without --model
+        // (the demo deblur models were, until the test below caught it).
+        var candidates = CheckpointImporter.Candidates(CheckpointKind.UGPNet).Select(c => c.Preset).ToHashSet();
+        var missing = SynthesisZoo.Names.Where(n => n.StartsWith("ugpnet-", StringComparison.Ordinal) && !candidates.Contains(n)).ToList();
+        Assert.True(missing.Count == 0, "not import candidates: " + string.Join(", ", missing));
+    }
+
     [Theory]
     [InlineData("ugpnet-demo-denoise", "stylegan2-d64-demo", null)]
     [InlineData("ugpnet-demo-deblur", "stylegan2-d64-demo", "deblur")]
