@@ -44,14 +44,14 @@ public static class Elementwise
             case (int)UnaryOp.Sign: return v > 0 ? 1f : v < 0 ? -1f : 0f;
             case (int)UnaryOp.Square: return v * v;
             case (int)UnaryOp.Reciprocal: return 1f / v;
-            case (int)UnaryOp.Relu: return v != v ? v : v > 0 ? v : 0f;
+            case (int)UnaryOp.Relu: return float.IsNaN(v) ? v : v > 0 ? v : 0f;
             case (int)UnaryOp.Sigmoid: return 1f / (1f + XMath.Exp(-v));
             case (int)UnaryOp.Tanh: return XMath.Tanh(v);
             case (int)UnaryOp.Softplus: return v > 20f ? v : XMath.Log(1f + XMath.Exp(v));
             case (int)UnaryOp.LeakyRelu: return v > 0 ? v : p0 * v;
             case (int)UnaryOp.LeakyReluSlope: return v > 0 ? 1f : p0;
             case (int)UnaryOp.PowScalar: return p0 == 2f ? v * v : p0 == 0.5f ? XMath.Sqrt(v) : Pow(v, p0);
-            case (int)UnaryOp.Clamp: return v != v ? v : XMath.Max(XMath.Min(v, p1), p0);
+            case (int)UnaryOp.Clamp: return float.IsNaN(v) ? v : XMath.Max(XMath.Min(v, p1), p0);
             case (int)UnaryOp.AddScalar: return v + p0;
             case (int)UnaryOp.MulScalar: return v * p0;
             case (int)UnaryOp.InRangeMask: return v >= p0 && v <= p1 ? 1f : 0f;
@@ -69,8 +69,8 @@ public static class Elementwise
             case (int)BinaryOp.Mul: return a * b;
             case (int)BinaryOp.Div: return a / b;
             case (int)BinaryOp.Pow: return Pow(a, b);
-            case (int)BinaryOp.Max: return a != a || b != b ? a + b : a > b ? a : b;
-            case (int)BinaryOp.Min: return a != a || b != b ? a + b : a < b ? a : b;
+            case (int)BinaryOp.Max: return float.IsNaN(a) || float.IsNaN(b) ? a + b : a > b ? a : b;
+            case (int)BinaryOp.Min: return float.IsNaN(a) || float.IsNaN(b) ? a + b : a < b ? a : b;
             case (int)BinaryOp.Greater: return a > b ? 1f : 0f;
             case (int)BinaryOp.Equal: return a == b ? 1f : 0f;
             default: return a;

@@ -34,7 +34,7 @@ public static class Pooling
                 for (int ix = x0; ix < x1; ix++)
                 {
                     float v = x[xb + iy * s.W + ix];
-                    if (v > max || v != v) { max = v; best = iy * s.W + ix; }
+                    if (v > max || float.IsNaN(v)) { max = v; best = iy * s.W + ix; }
                 }
             y[t] = max;
             indices[t] = best;

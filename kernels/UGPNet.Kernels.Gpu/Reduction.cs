@@ -69,10 +69,10 @@ public static class Reduction
         switch (op)
         {
             case (int)ReduceOp.Sum: v += vb; break;
-            case (int)ReduceOp.Max: if (vb != vb || vb > v) v = vb; break;
-            case (int)ReduceOp.Min: if (vb != vb || vb < v) v = vb; break;
-            case (int)ReduceOp.ArgMax: if (v == v && (vb > v || vb != vb)) { v = vb; idx = ib; } break;
-            case (int)ReduceOp.ArgMin: if (v == v && (vb < v || vb != vb)) { v = vb; idx = ib; } break;
+            case (int)ReduceOp.Max: if (float.IsNaN(vb) || vb > v) v = vb; break;
+            case (int)ReduceOp.Min: if (float.IsNaN(vb) || vb < v) v = vb; break;
+            case (int)ReduceOp.ArgMax: if (!float.IsNaN(v) && (vb > v || float.IsNaN(vb))) { v = vb; idx = ib; } break;
+            case (int)ReduceOp.ArgMin: if (!float.IsNaN(v) && (vb < v || float.IsNaN(vb))) { v = vb; idx = ib; } break;
         }
     }
 
@@ -82,12 +82,12 @@ public static class Reduction
         switch (op)
         {
             case (int)ReduceOp.Sum: va += vb; break;
-            case (int)ReduceOp.Max: if (va == va && (vb != vb || vb > va)) va = vb; break;
-            case (int)ReduceOp.Min: if (va == va && (vb != vb || vb < va)) va = vb; break;
+            case (int)ReduceOp.Max: if (!float.IsNaN(va) && (float.IsNaN(vb) || vb > va)) va = vb; break;
+            case (int)ReduceOp.Min: if (!float.IsNaN(va) && (float.IsNaN(vb) || vb < va)) va = vb; break;
             case (int)ReduceOp.ArgMax:
             case (int)ReduceOp.ArgMin:
             {
-                bool aNan = va != va, bNan = vb != vb;
+                bool aNan = float.IsNaN(va), bNan = float.IsNaN(vb);
                 bool takeB;
                 if (aNan || bNan) takeB = bNan && (!aNan || ib < ia);
                 else if (vb == va) takeB = ib < ia;
