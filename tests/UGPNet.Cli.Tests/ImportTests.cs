@@ -258,15 +258,26 @@ public sealed class ImportTests : IDisposable
         AssertClose(Run(t => model.Forward(t).XHat, x), Run(t => restorer.Forward(t).XHat, x));
         AssertClose(Run(t => model.Forward(t).XSyn, x), Run(t => restorer.Forward(t).XSyn!, x));
 
-        // Any size through 64x64 tiles, with x_syn and a four-panel comparison sheet.
-        var img = WriteSynthetic(_dir["face.png"], 70, 50);
+        // A whole 64x64 face goes through the prior: x_syn and a four-panel comparison sheet.
+        var face = WriteSynthetic(_dir["face.png"], 64, 64);
         var outDir = _dir["out-ugpnet"];
-        var rr = Ugpnet("restore", "-i", img, "-o", outDir, "--task", "denoise", "--weights", dst, "--save-intermediate", "--compare");
+        var rr = Ugpnet("restore", "-i", face, "-o", outDir, "--task", "denoise", "--weights", dst, "--save-intermediate", "--compare");
         Assert.True(rr.ExitCode == 0, rr.All);
         Assert.True(File.Exists(Path.Combine(outDir, "face_xsyn.png")));
-        var sheet = ImageIO.Read(Path.Combine(outDir, "face_compare.png"));
-        Assert.Equal((4 * 70 + 3 * 4, 50), (sheet.Width, sheet.Height));
-        Assert.Equal((70, 50), (ImageIO.Read(Path.Combine(outDir, "face.png")).Width, ImageIO.Read(Path.Combine(outDir, "face.png")).Height));
+        Assert.Equal((4 * 64 + 3 * 4, 64), (ImageIO.Read(Path.Combine(outDir, "face_compare.png")).Width, ImageIO.Read(Path.Combine(outDir, "face_compare.png")).Height));
+
+        // Any other size is never tiled or padded into the prior: the restoration network alone, no x_syn.
+        var other = WriteSynthetic(_dir["other.png"], 70, 50);
+        var r2 = Ugpnet("restore", "-i", other, "-o", outDir, "--task", "denoise", "--weights", dst, "--save-intermediate", "--compare");
+        Assert.True(r2.ExitCode == 0, r2.All);
+        Assert.Contains("x_reg only: the generative prior takes whole 64x64 faces and this image is 70x50", r2.Output);
+        Assert.False(File.Exists(Path.Combine(outDir, "other_xsyn.png")));
+        var sheet = ImageIO.Read(Path.Combine(outDir, "other_compare.png"));
+        Assert.Equal((3 * 70 + 2 * 4, 50), (sheet.Width, sheet.Height));
+        var o = ImageIO.Read(Path.Combine(outDir, "other.png"));
+        Assert.Equal((70, 50), (o.Width, o.Height));
+        var xreg = ImageIO.Read(Path.Combine(outDir, "other_xreg.png"));
+        Assert.Equal(xreg.Color, o.Color); // x_hat is x_reg
     }
 
     [Fact]

@@ -17,7 +17,7 @@ internal static class BenchCommand
         var size = new Option<int>("--size", "-s") { Description = "output image side: 256 or 512 (an SR model gets size/scale inputs)", DefaultValueFactory = _ => 256 };
         size.AcceptOnlyFromAmong("256", "512", "64", "128");
         var device = Cli.DeviceOption();
-        var runs = new Option<int>("--runs", "-n") { Description = "timed runs after one warm-up", DefaultValueFactory = _ => 5 };
+        var runs = new Option<int>("--runs", "-n") { Description = "timed runs after one warm-up (1..1000)", DefaultValueFactory = _ => 5 }.InRange(1, 1000);
         var cmd = new Command("bench", "time one forward pass of a model on random weights") { model, size, device, runs };
         cmd.SetAction(p =>
         {

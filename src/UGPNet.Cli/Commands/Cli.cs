@@ -86,6 +86,62 @@ internal static class Cli
 
     public static string Escape(string s) => Markup.Escape(s);
 
+    // ------------------------------------------------------------------ option validators
+    // Each adds a System.CommandLine validator, so a bad value is refused at parse time with a message
+    // that names the option, before any file is touched.
+
+    /// <summary>Values outside [min, max] are refused (a null value of an optional option passes).</summary>
+    public static Option<T> InRange<T>(this Option<T> o, T min, T max, string? note = null) where T : IComparable<T>
+    {
+        o.Validators.Add(r =>
+        {
+            if (r.Tokens.Count == 0 || !TryValue<T>(r, out var v)) return;
+            if (v is not null && (v.CompareTo(min) < 0 || v.CompareTo(max) > 0))
+                r.AddError($"{o.Name} {v} is out of range: give {min}..{max}{(note == null ? "" : $" ({note})")}");
+        });
+        return o;
+    }
+
+    public static Option<T?> InRange<T>(this Option<T?> o, T min, T max, string? note = null) where T : struct, IComparable<T>
+    {
+        o.Validators.Add(r =>
+        {
+            if (r.Tokens.Count == 0 || !TryValue<T?>(r, out var value)) return;
+            if (value is T v && (v.CompareTo(min) < 0 || v.CompareTo(max) > 0))
+                r.AddError($"{o.Name} {v} is out of range: give {min}..{max}{(note == null ? "" : $" ({note})")}");
+        });
+        return o;
+    }
+
+    /// <summary>The option's value; false when it does not parse (the parser reports that itself, naming the option).</summary>
+    public static bool TryValue<T>(System.CommandLine.Parsing.OptionResult r, out T? value)
+    {
+        try { value = r.GetValueOrDefault<T>(); return true; }
+        catch (InvalidOperationException) { value = default; return false; }
+    }
+
+    /// <summary>An empty or blank value is refused.</summary>
+    public static Option<string> NotEmpty(this Option<string> o)
+    {
+        o.Validators.Add(r =>
+        {
+            if (string.IsNullOrWhiteSpace(r.GetValueOrDefault<string>())) r.AddError($"{o.Name} must not be empty");
+        });
+        return o;
+    }
+
+    /// <summary>A folder to write into: not empty, and not an existing file.</summary>
+    public static Option<string> OutputFolder(this Option<string> o)
+    {
+        o.NotEmpty();
+        o.Validators.Add(r =>
+        {
+            var v = r.GetValueOrDefault<string>();
+            if (!string.IsNullOrWhiteSpace(v) && File.Exists(v)) r.AddError($"{o.Name} '{v}' is a file; give a folder (it is created if needed)");
+        });
+        return o;
+    }
+
     public static string FormatBytes(double b) => b switch
     {
         >= 1 << 30 => $"{b / (1 << 30):F2} GiB",

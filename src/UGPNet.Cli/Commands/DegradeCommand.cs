@@ -10,8 +10,8 @@ internal static class DegradeCommand
 {
     public static Command Create()
     {
-        var input = new Option<string>("--input", "-i") { Description = "an image file or a folder of images", Required = true };
-        var output = new Option<string>("--output", "-o") { Description = "output folder, or an output .png file when the input is one file", Required = true };
+        var input = new Option<string>("--input", "-i") { Description = "an image file or a folder of images", Required = true }.NotEmpty();
+        var output = new Option<string>("--output", "-o") { Description = "output folder, or an output .png file when the input is one file", Required = true }.NotEmpty();
         var task = Cli.TaskOption(required: false);
         var spec = new Option<string?>("--degradation", "-d") { Description = "degradation spec instead of a task's: noise[:sigma=,k=], blur[:count=,size=,seed=,kernels=], sr[:scale=], or none (only --crop)" };
         var crop = new Option<string?>("--crop") { Description = "crop each clean image to X,Y,W,H (pixels) before degrading" };
@@ -28,9 +28,14 @@ internal static class DegradeCommand
             try
             {
                 if (!string.Equals(s, "none", StringComparison.OrdinalIgnoreCase)) d = Degrade.Create(s ?? RestoreTasks.Find(t!).Degradation, KernelCacheDir());
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or InvalidDataException or IOException)
+            { return Cli.Fail(p, s == null ? e.Message : $"--degradation: {e.Message}"); }
+            try
+            {
                 if (p.GetValue(crop) is string c) box = ParseCrop(c);
             }
-            catch (Exception e) when (e is ArgumentException or FormatException or InvalidDataException or IOException) { return Cli.Fail(p, e.Message); }
+            catch (ArgumentException e) { return Cli.Fail(p, e.Message); }
             ulong sd = p.GetValue(seed);
             var w = Cli.Out(p);
             w.WriteLine($"degrade: {d?.Describe() ?? "none"}{(box is { } b ? $" after cropping {b.W}x{b.H} at ({b.X},{b.Y})" : "")}, seed {sd}");

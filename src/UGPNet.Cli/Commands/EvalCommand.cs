@@ -11,15 +11,15 @@ internal static class EvalCommand
     public static Command Create()
     {
         var task = Cli.TaskOption();
-        var data = new Option<string>("--data") { Description = "folder of clean (ground-truth) images", Required = true };
+        var data = new Option<string>("--data") { Description = "folder of clean (ground-truth) images", Required = true }.NotEmpty();
         var weights = new Option<string?>("--weights", "-w") { Description = "weights file; default: the shipped demo weights for the task" };
-        var limit = new Option<int?>("--limit", "-n") { Description = "use only the first N images (name order)" };
+        var limit = new Option<int?>("--limit", "-n") { Description = "use only the first N images (name order)" }.InRange(1, int.MaxValue);
         var markdown = new Option<string?>("--markdown") { Description = "also write the table as Markdown to this file" };
         var csv = new Option<string?>("--csv") { Description = "also write the table as CSV to this file" };
         var seed = new Option<ulong>("--seed") { Description = "degradation seed", DefaultValueFactory = _ => 0 };
         var degradation = new Option<string?>("--degradation") { Description = "override the task's degradation spec" };
         var device = Cli.DeviceOption();
-        var tile = new Option<int?>("--tile") { Description = "tile side (0 = no tiling; default automatic)" };
+        var tile = new Option<int?>("--tile") { Description = "tile side (0 = no tiling, else 16..65536; default automatic)" }.InRange(0, 65536);
         var inception = new Option<string?>("--inception") { Description = "InceptionV3 weights (torchvision or pytorch-fid .pth) for an FID column; default: UGPNET_INCEPTION_V3 or weights/" };
         var noFeatures = new Option<bool>("--no-feature-metrics") { Description = "skip R18-perceptual and FID-R18 (no ResNet18 needed)" };
         var cmd = new Command("eval", "evaluate a model on degraded copies of clean images")

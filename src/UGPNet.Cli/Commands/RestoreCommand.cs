@@ -11,29 +11,47 @@ internal static class RestoreCommand
 {
     public static Command Create()
     {
-        var input = new Option<string>("--input", "-i") { Description = "an image file or a folder of images", Required = true };
-        var output = new Option<string>("--output", "-o") { Description = "output folder (created if needed)", Required = true };
+        var input = new Option<string>("--input", "-i") { Description = "an image file or a folder of images", Required = true }.NotEmpty();
+        var output = new Option<string>("--output", "-o") { Description = "output folder (created if needed)", Required = true }.OutputFolder();
         var task = Cli.TaskOption();
         var weights = new Option<string?>("--weights", "-w") { Description = "weights file (.safetensors with ugpnet metadata); default: the shipped demo weights for the task in weights/" };
         var device = Cli.DeviceOption();
         var intermediate = new Option<bool>("--save-intermediate") { Description = "also write x_reg (NAME_xreg.png) and x_syn (NAME_xsyn.png)" };
         var compare = new Option<bool>("--compare") { Description = "also write a side-by-side sheet NAME_compare.png: input | x_reg | x_syn | output" };
-        var tile = new Option<int?>("--tile") { Description = "tile side in input pixels (0 = never tile); default: automatic from free memory" };
-        var overlap = new Option<int?>("--overlap") { Description = "overlap of neighbouring tiles in input pixels (default: a quarter of the tile, at most 64)" };
+        var tile = new Option<int?>("--tile") { Description = $"tile side in input pixels (0 = never tile, else {MinTile}..{MaxTile}); default: automatic from free memory" }
+            .InRange(0, MaxTile);
+        tile.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && Cli.TryValue<int?>(r, out var t) && t is > 0 and < MinTile)
+                r.AddError($"--tile {t} is too small: give 0 (no tiling) or {MinTile}..{MaxTile}");
+        });
+        var overlap = new Option<int?>("--overlap") { Description = "overlap of neighbouring tiles in input pixels, 0..1024 (default: a quarter of the tile, at most 64; at most half a tile)" }
+            .InRange(0, 1024);
         var blend = new Option<string>("--blend") { Description = "tile blending ramp: cosine or linear", DefaultValueFactory = _ => "cosine" };
         blend.AcceptOnlyFromAmong("cosine", "linear");
-        var recursive = new Option<bool>("--recursive", "-r") { Description = "include images in sub-folders" };
+        var recursive = new Option<bool>("--recursive", "-r") { Description = "include images in sub-folders (each real folder once: symbolic-link loops end)" };
+        var maxPixels = new Option<long>("--max-pixels") { Description = "largest input and output image (width x height), checked from the header before decoding", DefaultValueFactory = _ => ImageReadOptions.DefaultMaxPixels }
+            .InRange(1L, 1L << 40);
+        var maxTiles = new Option<int>("--max-tiles") { Description = "refuse an image whose plan has more tiles (0 = no limit)", DefaultValueFactory = _ => WorkBudget.DefaultMaxTiles }
+            .InRange(0, int.MaxValue);
+        var maxSeconds = new Option<double>("--max-seconds") { Description = "refuse an image whose plan is estimated to take longer, from the model's measured speed (0 = no limit)", DefaultValueFactory = _ => WorkBudget.DefaultMaxSeconds }
+            .InRange(0.0, 1e9);
         var cmd = new Command("restore", "restore an image or a folder of images (x_hat; optionally x_reg, x_syn and a comparison sheet)")
         {
-            input, output, task, weights, device, intermediate, compare, tile, overlap, blend, recursive,
+            input, output, task, weights, device, intermediate, compare, tile, overlap, blend, recursive, maxPixels, maxTiles, maxSeconds,
         };
         cmd.SetAction(p => Run(p, new Args(p.GetValue(input)!, p.GetValue(output)!, p.GetValue(task)!, p.GetValue(weights), p.GetValue(device)!,
-            p.GetValue(intermediate), p.GetValue(compare), p.GetValue(tile), p.GetValue(overlap), p.GetValue(blend)!, p.GetValue(recursive))));
+            p.GetValue(intermediate), p.GetValue(compare), p.GetValue(tile), p.GetValue(overlap), p.GetValue(blend)!, p.GetValue(recursive),
+            p.GetValue(maxPixels), new WorkBudget { MaxTiles = p.GetValue(maxTiles), MaxSeconds = p.GetValue(maxSeconds), MaxOutputPixels = p.GetValue(maxPixels) })));
         return cmd;
     }
 
+    /// <summary>Smallest explicit tile: below it the per-tile cost dominates and a thin image would need thousands.</summary>
+    private const int MinTile = 16;
+    private const int MaxTile = 65536;
+
     private sealed record Args(string Input, string Output, string Task, string? Weights, string Device, bool Intermediate, bool Compare,
-        int? Tile, int? Overlap, string Blend, bool Recursive);
+        int? Tile, int? Overlap, string Blend, bool Recursive, long MaxPixels, WorkBudget Budget);
 
     private sealed record FileResult(string Input, string? Output, string? Error, string Detail, double Seconds);
 
@@ -42,8 +60,6 @@ internal static class RestoreCommand
         var console = Cli.Console(p);
         // Everything that can fail before any work: input, task, device, weights, tile options.
         if (!File.Exists(a.Input) && !Directory.Exists(a.Input)) return Cli.Fail(p, $"input '{a.Input}' not found (no such file or folder)");
-        if (a.Tile is < 0) return Cli.Fail(p, $"--tile {a.Tile} must be >= 0 (0 = no tiling)");
-        if (a.Overlap is < 0) return Cli.Fail(p, $"--overlap {a.Overlap} must be >= 0");
         RestoreTask task;
         Engine.Backends.IBackend backend;
         try
@@ -78,6 +94,7 @@ internal static class RestoreCommand
                 ignored = all.Count - files.Count;
                 if (files.Count == 0) return Cli.Fail(p, $"no image files in folder '{a.Input}'");
             }
+            if (File.Exists(a.Output)) return Cli.Fail(p, $"--output '{a.Output}' is a file; give a folder");
             try { Directory.CreateDirectory(a.Output); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Cli.Fail(p, $"cannot create output folder '{a.Output}': {e.Message}"); }
 
@@ -92,14 +109,15 @@ internal static class RestoreCommand
             if (a.Tile is > 0 && restorer.FixedInputSize is int fixedSize)
                 console.MarkupLine($"note: this model takes {fixedSize}x{fixedSize} tiles; --tile is ignored");
 
-            var names = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            // The whole output plan is fixed before anything is written, and no output may be an input.
+            var stems = OutputPlan.Stems(files, a.Output, SideOutputs(a));
             var results = new List<FileResult>();
             void Each(Action<string> before, Action<int, int> onTile, Action after)
             {
                 foreach (var f in files)
                 {
                     before(f);
-                    results.Add(RestoreOne(restorer, f, a, OutputStem(f, names), options, onTile));
+                    results.Add(RestoreOne(restorer, f, a, stems[f], options, onTile, console));
                     after();
                 }
             }
@@ -141,26 +159,24 @@ internal static class RestoreCommand
         }
     }
 
-    /// <summary>NAME for NAME.png (a second input with the same stem, e.g. a.jpg after a.png, becomes a_jpg).</summary>
-    private static string OutputStem(string input, Dictionary<string, int> used)
-    {
-        string stem = Path.GetFileNameWithoutExtension(input);
-        if (used.TryAdd(stem, 1)) return stem;
-        string alt = $"{stem}_{Path.GetExtension(input).TrimStart('.')}";
-        while (!used.TryAdd(alt, 1)) alt += "_";
-        return alt;
-    }
+    /// <summary>The suffixes written next to NAME.png for these options (NAME itself is "").</summary>
+    private static string[] SideOutputs(Args a) =>
+        [.. new[] { "" }.Concat(a.Intermediate ? ["_xreg", "_xsyn"] : []).Concat(a.Compare ? ["_compare"] : [])];
 
-    private static FileResult RestoreOne(IRestorer restorer, string path, Args a, string stem, TileOptions options, Action<int, int> onTile)
+    private static FileResult RestoreOne(IRestorer restorer, string path, Args a, string stem, TileOptions options, Action<int, int> onTile, IAnsiConsole console)
     {
         var sw = Stopwatch.StartNew();
         string outPath = Path.Combine(a.Output, stem + ".png");
         try
         {
-            if (string.Equals(Path.GetFullPath(outPath), Path.GetFullPath(path), StringComparison.Ordinal))
-                return new FileResult(path, null, $"{path}: the output would overwrite the input; choose another output folder", "", 0);
-            var img = ImageIO.Read(path, new ImageReadOptions { ForceRgb = false });
-            var r = ImageRestorer.Restore(restorer, img, options, onTile);
+            // The plan is made from the header alone, so an image over a limit costs no decoding.
+            var readOptions = new ImageReadOptions { ForceRgb = false, MaxPixels = a.MaxPixels };
+            var (w, h, _) = ImageIO.Identify(path, readOptions);
+            ImageIO.CheckPixels(path, w, h, readOptions);
+            var plan = RestorePlanner.Plan(restorer, h, w, options, a.Budget);
+            if (!Cli.IsInteractive(console)) console.WriteLine($"plan for {path}: {w}x{h}, {plan}");
+            var img = ImageIO.Read(path, readOptions);
+            var r = ImageRestorer.Restore(plan, img, options.Blend, onTile);
             // Every file is written atomically (temporary file, then rename), the main output last.
             if (a.Intermediate)
             {
@@ -176,7 +192,8 @@ internal static class RestoreCommand
         catch (OperationCanceledException) { throw; }
         catch (Exception e)
         {
-            string msg = e.Message.Contains(path, StringComparison.Ordinal) ? e.Message : $"{path}: {e.Message}";
+            string reason = e is OutOfMemoryException ? "out of memory (the image is too large for this machine; lower --tile or --max-pixels)" : e.Message;
+            string msg = reason.Contains(path, StringComparison.Ordinal) ? reason : $"{path}: {reason}";
             return new FileResult(path, null, msg, "", sw.Elapsed.TotalSeconds);
         }
     }

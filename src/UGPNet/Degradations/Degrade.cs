@@ -23,15 +23,45 @@ public sealed record DegradationSpec(string Kind, IReadOnlyDictionary<string, st
                 if (p.Length != 2 || p[0].Trim().Length == 0) throw new ArgumentException($"degradation '{text}': option '{kv}' is not key=value");
                 opts[p[0].Trim()] = p[1].Trim();
             }
-        if (kind is not ("noise" or "blur" or "sr"))
+        if (!Keys.TryGetValue(kind, out var allowed))
             throw new ArgumentException($"unknown degradation '{kind}': use noise, blur or sr");
-        return new DegradationSpec(kind, opts);
+        foreach (var key in opts.Keys)
+            if (!allowed.Contains(key, StringComparer.OrdinalIgnoreCase))
+                throw new ArgumentException($"degradation '{text}': '{key}' is not an option of {kind} (its options: {string.Join(", ", allowed)})");
+        return new DegradationSpec(kind, opts) { Text = text };
     }
 
-    public double GetDouble(string key, double def) =>
-        Options.TryGetValue(key, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : def;
-    public int GetInt(string key, int def) =>
-        Options.TryGetValue(key, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : def;
+    /// <summary>The options each kind takes (one place: the parser refuses any other key).</summary>
+    private static readonly Dictionary<string, string[]> Keys = new()
+    {
+        ["noise"] = ["sigma", "k"],
+        ["sr"] = ["scale"],
+        ["blur"] = ["count", "size", "seed", "kernels", "cache"],
+    };
+
+    /// <summary>The text the spec was parsed from, for messages.</summary>
+    public string Text { get; init; } = Kind;
+
+    /// <summary>A number option within [min, max] (infinity allowed only when max is); a bad value names the spec and the key.</summary>
+    public double GetDouble(string key, double def, double min = double.MinValue, double max = double.MaxValue)
+    {
+        if (!Options.TryGetValue(key, out var v)) return def;
+        if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) || double.IsNaN(d))
+            throw new ArgumentException($"degradation '{Text}': {key}={v} is not a number");
+        if (d < min || d > max) throw new ArgumentException($"degradation '{Text}': {key}={v} is out of range [{min:G}, {max:G}]");
+        return d;
+    }
+
+    /// <summary>An integer option within [min, max]; a bad value names the spec and the key.</summary>
+    public int GetInt(string key, int def, int min = int.MinValue, int max = int.MaxValue)
+    {
+        if (!Options.TryGetValue(key, out var v)) return def;
+        if (!long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n))
+            throw new ArgumentException($"degradation '{Text}': {key}={v} is not an integer");
+        if (n < min || n > max) throw new ArgumentException($"degradation '{Text}': {key}={v} is out of range [{min}, {max}]");
+        return (int)n;
+    }
+
     public string? GetString(string key) => Options.TryGetValue(key, out var v) ? v : null;
 
     public override string ToString() =>
@@ -41,6 +71,12 @@ public sealed record DegradationSpec(string Kind, IReadOnlyDictionary<string, st
 /// <summary>The degradation API the trainer and the CLI's <c>ugpnet degrade</c> call.</summary>
 public static class Degrade
 {
+    /// <summary>Bounds of the synthesised blur bank: the spec's 71² at 512 px is the largest kernel any
+    /// setting uses; 255² already blurs a 512 face to a smear, and a bank of 100k kernels is a few GB.</summary>
+    public const int MaxKernelSize = 255, MaxKernelCount = 100_000;
+    /// <summary>Largest SR factor (the paper's is 8; 64 turns 512 px into 8 px).</summary>
+    public const int MaxScale = 64;
+
     /// <summary>
     /// Builds a degradation. Blur without "kernels=" synthesises a bank (count/size/seed, default
     /// 1000 × 71² seed 0) and caches it at "cache=" or under <paramref name="cacheDir"/>.
@@ -50,17 +86,18 @@ public static class Degrade
         switch (spec.Kind)
         {
             case "noise":
-                return new NoiseDegradation(spec.GetDouble("sigma", 0.3), spec.GetDouble("k", 30));
+                // sigma in units of the [0,1] range; k = photons per unit (infinity = no Poisson noise).
+                return new NoiseDegradation(spec.GetDouble("sigma", 0.3, 0, 100), spec.GetDouble("k", 30, 0, double.PositiveInfinity));
             case "sr":
-                return new SuperResolutionDegradation(spec.GetInt("scale", 8));
+                return new SuperResolutionDegradation(spec.GetInt("scale", 8, 1, MaxScale));
             case "blur":
                 if (spec.GetString("kernels") is string files)
                     return new MotionBlurDegradation(KernelBank.FromFiles(files.Split(';', StringSplitOptions.RemoveEmptyEntries)));
                 var o = new KernelBankOptions
                 {
-                    Count = spec.GetInt("count", 1000),
-                    Size = spec.GetInt("size", 71),
-                    Seed = (ulong)spec.GetInt("seed", 0),
+                    Count = spec.GetInt("count", 1000, 1, MaxKernelCount),
+                    Size = spec.GetInt("size", 71, 3, MaxKernelSize),
+                    Seed = (ulong)spec.GetInt("seed", 0, 0),
                 };
                 string? cache = spec.GetString("cache");
                 if (cache == null && cacheDir != null)

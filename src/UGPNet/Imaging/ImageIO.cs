@@ -15,8 +15,12 @@ public sealed class ImageIOException(string path, string message, Exception? inn
 
 public sealed record ImageReadOptions
 {
-    /// <summary>Largest accepted width × height, checked from the header before decoding (default 64 Mpx).</summary>
-    public long MaxPixels { get; init; } = 64L * 1024 * 1024;
+    /// <summary>Largest accepted width × height, checked from the header before decoding (default 64 Mpx:
+    /// 8192² is refused, 8000² accepted). ImageSharp's allocator is limited to match (see <see cref="ImageDecoding"/>).</summary>
+    public long MaxPixels { get; init; } = DefaultMaxPixels;
+    public const long DefaultMaxPixels = 64_000_000;
+    /// <summary>Largest accepted file (1 GiB): a file is read into memory once, so its size is bounded first.</summary>
+    public long MaxFileBytes { get; init; } = 1L << 30;
     /// <summary>When true (default) a grey image is returned with 3 identical planes; otherwise with 1.</summary>
     public bool ForceRgb { get; init; } = true;
     public static ImageReadOptions Default { get; } = new();
@@ -42,17 +46,30 @@ public static class ImageIO
         ImageExtensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 
     /// <summary>Header only: (width, height, format name). Throws <see cref="ImageIOException"/> for an unreadable file.</summary>
-    public static (int Width, int Height, string Format) Identify(string path)
+    public static (int Width, int Height, string Format) Identify(string path, ImageReadOptions? options = null)
     {
-        CheckFile(path);
+        options ??= ImageReadOptions.Default;
+        using var fs = OpenRegularFile(path, options.MaxFileBytes);
+        return Identify(path, fs, options);
+    }
+
+    private static (int Width, int Height, string Format) Identify(string path, Stream stream, ImageReadOptions options)
+    {
         IImageInfo? info;
         IImageFormat? format;
-        try { info = Image.Identify(path, out format); }
-        catch (Exception e) when (e is ImageFormatException or IOException or NotSupportedException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+        try { info = Image.Identify(ImageDecoding.For(options.MaxPixels), stream, out format); }
+        catch (Exception e) when (IsDecoderFailure(e))
         { throw new ImageIOException(path, $"not a readable image ({e.Message})", e); }
         if (info == null || format == null) throw new ImageIOException(path, "unsupported or unrecognised image format");
+        if (info.Width <= 0 || info.Height <= 0) throw new ImageIOException(path, $"invalid image size {info.Width}x{info.Height}");
         return (info.Width, info.Height, format.Name);
     }
+
+    /// <summary>What a decoder throws on bad data (ImageSharp's own exceptions and the framework's, including an
+    /// allocation refused by the limited allocator).</summary>
+    private static bool IsDecoderFailure(Exception e) => e is ImageFormatException or IOException or NotSupportedException
+        or ArgumentException or InvalidOperationException or IndexOutOfRangeException or OutOfMemoryException
+        or SixLabors.ImageSharp.Memory.InvalidMemoryOperationException or OverflowException or NullReferenceException;
 
     /// <summary>An image as an RGB [1, 3, H, W] tensor in [0, 1] (grey is repeated, alpha dropped); with
     /// <paramref name="squareSize"/> it is resized to that square with MATLAB's antialiased bicubic, as the datasets do.</summary>
@@ -68,19 +85,27 @@ public static class ImageIO
     public static ImageData Read(string path, ImageReadOptions? options = null)
     {
         options ??= ImageReadOptions.Default;
-        var (w, h, formatName) = Identify(path);
-        if (w <= 0 || h <= 0) throw new ImageIOException(path, $"invalid image size {w}x{h}");
-        if ((long)w * h > options.MaxPixels)
-            throw new ImageIOException(path, $"image is {w}x{h} = {(long)w * h} pixels, over the limit of {options.MaxPixels}");
+        byte[] bytes;
+        using (var fs = OpenRegularFile(path, options.MaxFileBytes))
+        {
+            bytes = new byte[fs.Length];
+            fs.ReadExactly(bytes);
+        }
+        // Everything from one read of the file: the header checked, the structure checked, then decoded.
+        using var ms = new MemoryStream(bytes, writable: false);
+        var (w, h, formatName) = Identify(path, ms, options);
+        CheckPixels(path, w, h, options);
+        if (ImageIntegrity.FindProblem(bytes, formatName) is string problem) throw new ImageIOException(path, problem);
 
         Image<Rgba64> image;
-        try { image = Image.Load<Rgba64>(path); }
-        catch (Exception e) when (e is ImageFormatException or IOException or NotSupportedException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+        try { image = Image.Load<Rgba64>(ImageDecoding.For(options.MaxPixels), bytes); }
+        catch (Exception e) when (IsDecoderFailure(e))
         { throw new ImageIOException(path, $"corrupt or unsupported image ({e.Message})", e); }
 
         using (image)
         {
-            if (formatName == "PNG") CheckPngComplete(path);
+            if (image.Width != w || image.Height != h)
+                throw new ImageIOException(path, $"decoded {image.Width}x{image.Height}, but the header says {w}x{h}");
             var meta = image.Metadata;
             bool declaredGrey = false, declaredAlpha = image.PixelType.AlphaRepresentation is { } ar && ar != PixelAlphaRepresentation.None;
             int bits = 8;
@@ -101,23 +126,35 @@ public static class ImageIO
         }
     }
 
-    /// <summary>ImageSharp decodes a PNG cut off inside its pixel data without complaint; a complete PNG ends with IEND.</summary>
-    private static void CheckPngComplete(string path)
+    /// <summary>Refuses an image whose header declares more pixels than the limit.</summary>
+    public static void CheckPixels(string path, int width, int height, ImageReadOptions options)
     {
-        using var fs = File.OpenRead(path);
-        if (fs.Length < 12) throw new ImageIOException(path, "truncated PNG (no IEND chunk)");
-        fs.Seek(-12, SeekOrigin.End);
-        Span<byte> tail = stackalloc byte[12];
-        fs.ReadExactly(tail);
-        if (tail[4] != (byte)'I' || tail[5] != (byte)'E' || tail[6] != (byte)'N' || tail[7] != (byte)'D')
-            throw new ImageIOException(path, "truncated PNG (no IEND chunk at the end of the file)");
+        if ((long)width * height > options.MaxPixels)
+            throw new ImageIOException(path, $"image is {width}x{height} = {(long)width * height} pixels, over the limit of {options.MaxPixels} (--max-pixels)");
     }
 
-    private static void CheckFile(string path)
+    /// <summary>
+    /// Opens a file for reading only when it is a regular file within the size limit: a FIFO or a device would
+    /// block or never end, and .NET reports them (like an empty file) with length 0, so length 0 is refused
+    /// before any open. Symbolic links are followed to their final target first.
+    /// </summary>
+    private static FileStream OpenRegularFile(string path, long maxBytes)
     {
-        var fi = new FileInfo(path);
+        FileInfo fi;
+        try
+        {
+            fi = new FileInfo(path);
+            if (fi.LinkTarget != null && fi.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target) fi = target;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        { throw new ImageIOException(path, $"cannot read ({e.Message})", e); }
+        if (Directory.Exists(fi.FullName)) throw new ImageIOException(path, "is a folder, not an image file");
         if (!fi.Exists) throw new ImageIOException(path, "file not found");
-        if (fi.Length == 0) throw new ImageIOException(path, "empty file (0 bytes)");
+        if (fi.Length == 0) throw new ImageIOException(path, "empty file (0 bytes), or not a regular file (a FIFO, socket or device)");
+        if (fi.Length > maxBytes) throw new ImageIOException(path, $"file of {fi.Length} bytes is over the limit of {maxBytes}");
+        try { return new FileStream(fi.FullName, FileMode.Open, FileAccess.Read, FileShare.Read); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new ImageIOException(path, $"cannot read ({e.Message})", e); }
     }
 
     /// <summary>8-bit sources give exactly b/255f (as the datasets' byte caches do); 16-bit ones v/65535f.</summary>
@@ -173,14 +210,54 @@ public static class ImageIO
         }
     }
 
-    /// <summary>Image files of a folder, sorted by ordinal path (so every machine sees the same order).</summary>
+    /// <summary>
+    /// Image files of a folder, sorted by ordinal path (so every machine sees the same order). Recursion visits
+    /// each real folder once (a visited set of resolved paths), so a symbolic-link loop ends and a folder linked
+    /// twice is listed once (a file and a link to it: the file).
+    /// </summary>
     public static IReadOnlyList<string> ListImages(string folder, bool recursive = false, bool allFiles = false)
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"image folder not found: {folder}");
-        return Directory.EnumerateFiles(folder, "*", recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
-            .Where(p => allFiles || HasImageExtension(p))
-            .Where(p => !Path.GetFileName(p).StartsWith('.'))
+        var candidates = new List<(string Path, string Real, bool IsLink)>();
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>();
+        pending.Push(folder);
+        while (pending.Count > 0)
+        {
+            string dir = pending.Pop();
+            if (!visited.Add(RealPath(dir))) continue;
+            IEnumerable<string> entries;
+            try { entries = Directory.EnumerateFileSystemEntries(dir).ToList(); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            foreach (var entry in entries)
+            {
+                if (Path.GetFileName(entry).StartsWith('.')) continue;
+                if (Directory.Exists(entry)) { if (recursive) pending.Push(entry); continue; }
+                if (!File.Exists(entry) || !(allFiles || HasImageExtension(entry))) continue;
+                candidates.Add((entry, RealPath(entry), new FileInfo(entry).LinkTarget != null));
+            }
+        }
+        // One entry per real file: the file itself rather than a link to it, else the first name.
+        return candidates.GroupBy(c => c.Real, StringComparer.Ordinal)
+            .Select(g => g.OrderBy(c => c.IsLink).ThenBy(c => c.Path, StringComparer.Ordinal).First().Path)
             .OrderBy(p => p, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The path with every symbolic link resolved (the path itself when it cannot be resolved).</summary>
+    public static string RealPath(string path)
+    {
+        string full = Path.GetFullPath(path);
+        try
+        {
+            // Resolve the parent first so a link anywhere in the path is followed, then the entry itself.
+            string? parent = Path.GetDirectoryName(full);
+            string name = Path.GetFileName(full);
+            if (parent != null && name.Length > 0) full = Path.Combine(RealPath(parent), name);
+            FileSystemInfo info = Directory.Exists(full) ? new DirectoryInfo(full) : new FileInfo(full);
+            if (info.LinkTarget != null && info.ResolveLinkTarget(returnFinalTarget: true) is { } target) return RealPath(target.FullName);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return full;
     }
 
     // ------------------------------------------------------------------ writing

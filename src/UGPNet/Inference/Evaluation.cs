@@ -84,7 +84,9 @@ public static class Evaluation
                     var deg = Degrade.Apply(degradation, gt, Degrade.ForImage(options.Seed, Path.GetFileName(file)));
                     var q = deg.Color.Select(v => ImageIO.ToByte(v) / 255f).ToArray();
                     var lq = new ImageData(deg.Width, deg.Height, 3, q);
-                    var r = TiledRestore.Run(restorer, lq.Color, lq.Height, lq.Width, options.Tiles);
+                    // The same rule as restore: the prior only sees images at its own size.
+                    var plan = RestorePlanner.Plan(restorer, lq.Height, lq.Width, options.Tiles, WorkBudget.Unlimited);
+                    var r = TiledRestore.Run(plan.Network, plan.Tiles, lq.Color, options.Tiles.Blend);
                     if (r.Height != gt.Height || r.Width != gt.Width)
                         throw new InvalidOperationException($"restored size {r.Width}x{r.Height} differs from the clean {gt.Width}x{gt.Height}");
                     using var noGrad = GradMode.NoGrad();

@@ -40,6 +40,7 @@ public sealed class RegressionRestorer : IRestorer
 {
     private readonly Module _module;
     private readonly Func<Tensor, Tensor> _forward;
+    private readonly bool _ownsModule;
 
     public string ModelName { get; }
     public int Scale { get; }
@@ -50,9 +51,11 @@ public sealed class RegressionRestorer : IRestorer
     public long ParameterCount => _module.ParameterCount();
     public Module Module => _module;
 
-    public RegressionRestorer(Module module, string modelName, IBackend? backend = null)
+    /// <param name="ownsModule">False for a view over a module another restorer owns (the regression half of a UGPNet model).</param>
+    public RegressionRestorer(Module module, string modelName, IBackend? backend = null, bool ownsModule = true)
     {
         _module = module;
+        _ownsModule = ownsModule;
         ModelName = modelName;
         Backend = backend ?? Engine.Backends.Cpu.CpuBackend.Instance;
         module.Eval();
@@ -77,7 +80,10 @@ public sealed class RegressionRestorer : IRestorer
         return new RestoreOutputs(y, null, y);
     }
 
-    public void Dispose() => _module.Dispose();
+    public void Dispose()
+    {
+        if (_ownsModule) _module.Dispose();
+    }
 }
 
 /// <summary>A backbone's output scale and the multiple its input sides are padded to.</summary>
@@ -95,8 +101,9 @@ internal static class BackboneGeometry
 
 /// <summary>
 /// A restorer over the full UGPNet model (restoration → StyleGAN2 prior → fusion). The prior works at one size,
-/// so the network takes square inputs of exactly the generator's size (its size / scale for SR): larger images
-/// are tiled, smaller ones padded, by the pipeline. Takes ownership of the model.
+/// so the network takes square inputs of exactly the generator's size (its size / scale for SR); images of any
+/// other size go through <see cref="Regression"/>, the model's restoration network alone (see RestorePlanner):
+/// a face prior sees whole aligned faces, never tiles or padded fragments. Takes ownership of the model.
 /// </summary>
 public sealed class UGPNetRestorer : IRestorer
 {
@@ -110,6 +117,8 @@ public sealed class UGPNetRestorer : IRestorer
     public IBackend Backend { get; }
     public long ParameterCount => _model.ParameterCount();
     public Models.UGPNetModel Model => _model;
+    /// <summary>The restoration network alone (x̂ = x_reg), for inputs that are not a whole face at the prior's size.</summary>
+    public RegressionRestorer Regression { get; }
 
     public UGPNetRestorer(Models.UGPNetModel model, string modelName, IBackend? backend = null)
     {
@@ -123,6 +132,7 @@ public sealed class UGPNetRestorer : IRestorer
         int outSize = model.Synthesis.Generator.Config.OutSize;
         if (outSize % Scale != 0) throw new ArgumentException($"{modelName}: generator size {outSize} is not a multiple of the scale {Scale}");
         FixedInputSize = outSize / Scale;
+        Regression = new RegressionRestorer(model.Restoration, $"{modelName} (restoration network)", Backend, ownsModule: false);
     }
 
     public RestoreOutputs Forward(Tensor x)

@@ -6,7 +6,7 @@ using UGPNet.Kernels;
 namespace UGPNet.Inference;
 
 /// <summary>x̂, x_reg and x_syn of one image, in the input's colour layout (grey stays grey) with its alpha re-attached.</summary>
-public sealed record RestoredImage(ImageData Output, ImageData XReg, ImageData? XSyn, TilePlan Plan);
+public sealed record RestoredImage(ImageData Output, ImageData XReg, ImageData? XSyn, RestorePlan Plan);
 
 /// <summary>
 /// Restores an <see cref="ImageData"/>: a grey image is replicated to RGB, restored, and converted back (the mean
@@ -15,18 +15,27 @@ public sealed record RestoredImage(ImageData Output, ImageData XReg, ImageData? 
 /// </summary>
 public static class ImageRestorer
 {
+    /// <summary>Plans (see <see cref="RestorePlanner"/>, which may refuse over the budget) and restores.</summary>
     public static RestoredImage Restore(IRestorer restorer, ImageData image, TileOptions? options = null,
+        Action<int, int>? onTile = null, CancellationToken cancellation = default, WorkBudget? budget = null) =>
+        Restore(RestorePlanner.Plan(restorer, image.Height, image.Width, options, budget), image, (options ?? TileOptions.Default).Blend, onTile, cancellation);
+
+    /// <summary>Restores along a plan made for this image's size.</summary>
+    public static RestoredImage Restore(RestorePlan plan, ImageData image, BlendMode blend = BlendMode.Cosine,
         Action<int, int>? onTile = null, CancellationToken cancellation = default)
     {
+        if (plan.Tiles.Height != image.Height || plan.Tiles.Width != image.Width)
+            throw new ArgumentException($"the plan is for {plan.Tiles.Width}x{plan.Tiles.Height}, the image is {image.Width}x{image.Height}");
+        var restorer = plan.Network;
         var rgb = image.ToRgb();
-        var planes = TiledRestore.Run(restorer, rgb.Color, image.Height, image.Width, options, onTile, cancellation);
+        var planes = TiledRestore.Run(restorer, plan.Tiles, rgb.Color, blend, onTile, cancellation);
         var alpha = image.Alpha == null ? null
             : restorer.Scale == 1 ? (float[])image.Alpha.Clone()
             : UpscaleAlpha(image.Alpha, image.Height, image.Width, planes.Height, planes.Width);
         ImageData Make(float[] c) => image.Channels == 1
             ? new ImageData(planes.Width, planes.Height, 1, ToGrey(c, planes.Width * planes.Height), alpha)
             : new ImageData(planes.Width, planes.Height, 3, c, alpha);
-        return new RestoredImage(Make(planes.XHat), Make(planes.XReg), planes.XSyn == null ? null : Make(planes.XSyn), planes.Plan);
+        return new RestoredImage(Make(planes.XHat), Make(planes.XReg), planes.XSyn == null ? null : Make(planes.XSyn), plan);
     }
 
     private static float[] ToGrey(float[] rgb, int n)

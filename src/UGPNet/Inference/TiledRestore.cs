@@ -37,6 +37,9 @@ public sealed record TilePlan(int Height, int Width, int PaddedHeight, int Padde
         : $"one pass at {PaddedWidth}x{PaddedHeight}";
 }
 
+/// <summary>A network output held NaN or infinity.</summary>
+public sealed class NonFiniteOutputException(string message) : InvalidOperationException(message);
+
 /// <summary>The three restored images as planar RGB [3, H·s, W·s] arrays.</summary>
 public sealed record RestoredPlanes(int Height, int Width, float[] XReg, float[]? XSyn, float[] XHat, TilePlan Plan);
 
@@ -63,14 +66,16 @@ public static class TiledRestore
         else if (options.TileSize is int t)
         {
             if (t < 0) throw new ArgumentException($"tile size {t} must be >= 0 (0 = no tiling)");
-            tile = t == 0 ? Math.Max(ph, pw) : Math.Max(m, AlignUp(t, m));
+            // Clamped to the padded image first: no tile is larger than the image, and AlignUp cannot overflow.
+            tile = t == 0 ? Math.Max(ph, pw) : Math.Max(m, AlignUp(Math.Min(t, Math.Max(ph, pw)), m));
         }
         else tile = TileSizer.AutoTileSize(restorer, options);
 
         int th = Math.Min(tile, ph), tw = Math.Min(tile, pw);
         int overlap = options.Overlap ?? Math.Clamp(tile / 4, m, 64);
         if (overlap < 0) throw new ArgumentException($"overlap {overlap} must be >= 0");
-        overlap = Math.Min(AlignUp(overlap, m), AlignDown(tile / 2, m));
+        // At most half a tile (so every tile advances), clamped before rounding so a huge value cannot overflow.
+        overlap = Math.Min(AlignUp(Math.Min(overlap, tile / 2), m), AlignDown(tile / 2, m));
         return new TilePlan(height, width, ph, pw, th, tw, Positions(ph, th, overlap, m), Positions(pw, tw, overlap, m), overlap, restorer.Scale);
     }
 
@@ -93,9 +98,16 @@ public static class TiledRestore
     public static RestoredPlanes Run(IRestorer restorer, float[] rgb, int height, int width, TileOptions? options = null,
         Action<int, int>? onTile = null, CancellationToken cancellation = default)
     {
-        if (rgb.Length != 3 * height * width) throw new ArgumentException($"{rgb.Length} values for a 3x{height}x{width} image");
         var plan = Plan(restorer, height, width, options);
-        options ??= TileOptions.Default;
+        return Run(restorer, plan, rgb, (options ?? TileOptions.Default).Blend, onTile, cancellation);
+    }
+
+    /// <summary>Restores planar RGB [3, H, W] values in [0,1] along a plan made by <see cref="Plan"/> for this restorer.</summary>
+    public static RestoredPlanes Run(IRestorer restorer, TilePlan plan, float[] rgb, BlendMode blend = BlendMode.Cosine,
+        Action<int, int>? onTile = null, CancellationToken cancellation = default)
+    {
+        int height = plan.Height, width = plan.Width;
+        if (rgb.Length != 3 * height * width) throw new ArgumentException($"{rgb.Length} values for a 3x{height}x{width} image");
         int s = restorer.Scale;
         int ph = plan.PaddedHeight, pw = plan.PaddedWidth, th = plan.TileHeight, tw = plan.TileWidth;
         int oh = ph * s, ow = pw * s;
@@ -110,11 +122,11 @@ public static class TiledRestore
         using var noGrad = GradMode.NoGrad();
         for (int iy = 0; iy < plan.Ys.Length; iy++)
         {
-            var wy = AxisWeights(plan.Ys, iy, th, s, options.Blend);
+            var wy = AxisWeights(plan.Ys, iy, th, s, blend);
             for (int ix = 0; ix < plan.Xs.Length; ix++)
             {
                 cancellation.ThrowIfCancellationRequested();
-                var wx = AxisWeights(plan.Xs, ix, tw, s, options.Blend);
+                var wx = AxisWeights(plan.Xs, ix, tw, s, blend);
                 int y0 = plan.Ys[iy], x0 = plan.Xs[ix];
                 for (int c = 0; c < 3; c++)
                     for (int y = 0; y < th; y++)
@@ -127,13 +139,13 @@ public static class TiledRestore
                     var o = restorer.Forward(x);
                     CheckShape(o.XHat, th * s, tw * s, "x_hat");
                     CheckShape(o.XReg, th * s, tw * s, "x_reg");
-                    oHat = o.XHat.ToArray();
-                    oReg = ReferenceEquals(o.XReg, o.XHat) ? oHat : o.XReg.ToArray();
+                    oHat = CheckFinite(o.XHat.ToArray(), "x_hat", restorer, done, plan.TileCount);
+                    oReg = ReferenceEquals(o.XReg, o.XHat) ? oHat : CheckFinite(o.XReg.ToArray(), "x_reg", restorer, done, plan.TileCount);
                     if (syn != null)
                     {
                         var xs = o.XSyn ?? throw new InvalidOperationException($"{restorer.ModelName}: no x_syn from a model with a prior");
                         CheckShape(xs, th * s, tw * s, "x_syn");
-                        oSyn = xs.ToArray();
+                        oSyn = CheckFinite(xs.ToArray(), "x_syn", restorer, done, plan.TileCount);
                     }
                 }
                 Accumulate(reg, oReg, wy, wx, y0 * s, x0 * s, oh, ow, accumulateWeights: null);
@@ -145,6 +157,16 @@ public static class TiledRestore
         int hs = height * s, ws = width * s;
         return new RestoredPlanes(hs, ws, Finish(reg, wsum, oh, ow, hs, ws), syn == null ? null : Finish(syn, wsum, oh, ow, hs, ws),
             Finish(hat, wsum, oh, ow, hs, ws), plan);
+    }
+
+    /// <summary>A NaN or infinity in an output is an error, never a black pixel: it means broken weights or a broken kernel.</summary>
+    private static float[] CheckFinite(float[] values, string what, IRestorer restorer, int tile, int tiles)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i]))
+                throw new NonFiniteOutputException($"{restorer.ModelName} produced {values[i]} in {what} (tile {tile + 1} of {tiles}, element {i}): " +
+                    "the weights hold non-finite or overflowing values");
+        return values;
     }
 
     private static void CheckShape(Tensor t, int h, int w, string what)
