@@ -157,6 +157,18 @@ public class ImageIntegrityTests
     }
 
     [Fact]
+    public void A_bmp_with_zero_bits_per_pixel_is_refused_not_a_crash()
+    {
+        // Found by the fuzzer (seed 7, case 1353): the decoder divided by the bit count.
+        string dir = TestPaths.TempDir("bmp-zero-bpp");
+        var bmp = Encode("bmp", 16, 16);
+        BinaryPrimitives.WriteUInt16LittleEndian(bmp.AsSpan(28), 0);
+        string p = Write(dir, "zero.bmp", bmp);
+        var e = Assert.Throws<ImageIOException>(() => ImageIO.Read(p));
+        Assert.Contains(p, e.Message);
+    }
+
+    [Fact]
     public void A_gif_of_2000_frames_decodes_only_its_first_frame()
     {
         string dir = TestPaths.TempDir("gif-frames");

@@ -69,7 +69,7 @@ public static class ImageIO
     /// allocation refused by the limited allocator).</summary>
     private static bool IsDecoderFailure(Exception e) => e is ImageFormatException or IOException or NotSupportedException
         or ArgumentException or InvalidOperationException or IndexOutOfRangeException or OutOfMemoryException
-        or SixLabors.ImageSharp.Memory.InvalidMemoryOperationException or OverflowException or NullReferenceException;
+        or SixLabors.ImageSharp.Memory.InvalidMemoryOperationException or ArithmeticException or NullReferenceException;
 
     /// <summary>An image as an RGB [1, 3, H, W] tensor in [0, 1] (grey is repeated, alpha dropped); with
     /// <paramref name="squareSize"/> it is resized to that square with MATLAB's antialiased bicubic, as the datasets do.</summary>
