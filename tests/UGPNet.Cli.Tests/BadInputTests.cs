@@ -269,6 +269,49 @@ public sealed class BadInputTests : IDisposable
         }
     }
 
+    [FactWhenFifosExist]
+    public void A_FIFO_as_weights_or_import_source_is_refused_without_blocking()
+    {
+        var fifo = _dir["weights-pipe.safetensors"];
+        Assert.True(MakeFifo(fifo), "mkfifo failed");
+        var input = WriteSynthetic(_dir["w.png"], 20, 20);
+        var restore = Timed(Answer, "restore", "-i", input, "-o", _dir["out-wfifo"], "--task", "denoise", "--weights", fifo);
+        Assert.NotEqual(0, restore.ExitCode);
+        Assert.Contains(fifo, restore.Error);
+        Assert.Contains("not a regular file", restore.Error);
+        var import = Timed(Answer, "import", fifo, _dir["imported.safetensors"]);
+        Assert.NotEqual(0, import.ExitCode);
+        Assert.Contains(fifo, import.Error);
+        Assert.Contains("not a regular file", import.Error);
+        Assert.False(File.Exists(_dir["imported.safetensors"]));
+    }
+
+    [Theory]
+    [InlineData("one NaN in the first convolution")]
+    [InlineData("all +Inf")]
+    [InlineData("all NaN")]
+    public void Non_finite_weights_are_refused_naming_the_tensor_and_nothing_is_written(string corruption)
+    {
+        var content = Engine.IO.SafetensorsFile.Read(_denoise);
+        var arrays = content.Arrays.Select((a, i) => corruption switch
+        {
+            "all NaN" => a with { Data = Enumerable.Repeat(float.NaN, a.Data.Length).ToArray() },
+            "all +Inf" => a with { Data = Enumerable.Repeat(float.PositiveInfinity, a.Data.Length).ToArray() },
+            _ when i == 0 => a with { Data = a.Data.Select((v, k) => k == 1 ? float.NaN : v).ToArray() },
+            _ => a,
+        }).ToList();
+        var bad = _dir[$"bad-{corruption.Replace(' ', '-')}.safetensors"];
+        Engine.IO.SafetensorsFile.Write(bad, arrays, content.Metadata);
+        var input = WriteSynthetic(_dir["nan.png"], 20, 20);
+        var outDir = _dir[$"out-{corruption.Replace(' ', '-')}"];
+        var r = Timed(Answer, "restore", "-i", input, "-o", outDir, "--task", "denoise", "--weights", bad);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains(bad, r.Error);
+        Assert.Contains($"'{content.Arrays[0].Name}'", r.Error);
+        Assert.Contains("finite", r.Error);
+        Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any(), "an output was written");
+    }
+
     [Fact]
     public void A_response_file_argument_is_a_name_not_an_expansion()
     {

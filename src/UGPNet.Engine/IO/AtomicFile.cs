@@ -31,11 +31,35 @@ public static class AtomicFile
     /// file systems whatever the target's name (a legal 244-character name must still be writable).</summary>
     public const int KeptNameChars = 32;
 
+    private const int GuidChars = 32; // Guid.ToString("N")
+
     /// <summary>".PREFIX.GUID.tmp": hidden (skipped by folder listings) and unique per write.</summary>
     public static string TemporaryName(string fileName)
     {
         int n = Math.Min(fileName.Length, KeptNameChars);
         if (n > 0 && n < fileName.Length && char.IsHighSurrogate(fileName[n - 1])) n--; // never split a surrogate pair
         return $".{fileName[..n]}.{Guid.NewGuid():N}.tmp";
+    }
+
+    /// <summary>Removes the temporary files a killed writer of <paramref name="targetPath"/> left behind: exactly the
+    /// names <see cref="TemporaryName"/> gives it, nothing else. Only for a target that one process writes (a
+    /// training run's checkpoint and log), and called before that process starts writing it.</summary>
+    public static int RemoveStaleTemporaries(string targetPath)
+    {
+        string full = Path.GetFullPath(targetPath);
+        string dir = Path.GetDirectoryName(full) ?? ".";
+        if (!Directory.Exists(dir)) return 0;
+        string prefix = TemporaryName(Path.GetFileName(full))[..^(GuidChars + 4)]; // ".PREFIX." without "GUID.tmp"
+        int removed = 0;
+        foreach (var file in Directory.EnumerateFiles(dir, "*.tmp"))
+        {
+            string name = Path.GetFileName(file);
+            bool ours = name.Length == prefix.Length + GuidChars + 4 && name.StartsWith(prefix, StringComparison.Ordinal)
+                && !name.AsSpan(prefix.Length, GuidChars).ContainsAnyExcept("0123456789abcdef");
+            if (!ours) continue;
+            try { File.Delete(file); removed++; }
+            catch (IOException) { /* in use or gone: leave it */ }
+        }
+        return removed;
     }
 }

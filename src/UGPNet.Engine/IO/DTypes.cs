@@ -16,6 +16,9 @@ public static class DTypes
     /// <summary>The largest element count we accept for one array (float[] limit).</summary>
     public static long MaxElements => Array.MaxLength;
 
+    /// <summary>Whether values of this type can be NaN or infinite.</summary>
+    public static bool IsFloatingPoint(string dtype) => dtype is F64 or F32 or F16 or BF16;
+
     public static bool IsKnown(string? dtype) => dtype is not null && TrySizeOf(dtype, out _);
 
     public static bool TrySizeOf(string dtype, out int size)

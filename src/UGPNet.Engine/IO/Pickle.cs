@@ -70,6 +70,11 @@ internal sealed class Unpickler
     private readonly Dictionary<long, object?> _memo = new();
     private readonly long _limit; // stream position we must not read past
     private long _opPos;
+    private long _opCount;
+
+    /// <summary>Most opcodes one pickle may run. Each can create an object, so a deflated data.pkl of a few KB
+    /// could otherwise build a billion lists; state-dict pickles of real models run well under a million.</summary>
+    public const long MaxOpcodes = 20_000_000;
 
     private static readonly object MarkObject = new();
 
@@ -89,6 +94,7 @@ internal sealed class Unpickler
         while (true)
         {
             _opPos = _s.CanSeek ? _s.Position : -1;
+            if (++_opCount > MaxOpcodes) throw Bad($"more than {MaxOpcodes} opcodes; refusing an object graph this large");
             int op = _s.ReadByte();
             if (op < 0) throw Bad("file is truncated (pickle ended without STOP)");
             switch (op)

@@ -43,10 +43,14 @@ public static class SafetensorsFile
         return ReadHeader(fs, path);
     }
 
-    public static SafetensorsContent Read(string path)
+    /// <summary>Reads every tensor. The file is refused unless its tensors tile the data buffer exactly (no gap,
+    /// no overlap, no trailing bytes: a header length one byte off shifts every tensor), their decoded size is
+    /// within <see cref="CheckpointReadOptions.MaxDecodedBytes"/> and every floating-point value is finite.</summary>
+    public static SafetensorsContent Read(string path, CheckpointReadOptions? options = null)
     {
         using var fs = OpenRead(path);
         var header = ReadHeader(fs, path);
+        var budget = new DecodeBudget(options ?? CheckpointReadOptions.Default, problem => Bad(path, problem));
         var arrays = new List<NamedArray>(header.Tensors.Count);
         byte[] chunk = ArrayPool<byte>.Shared.Rent(1 << 20);
         try
@@ -54,7 +58,7 @@ public static class SafetensorsFile
             foreach (var t in header.Tensors)
             {
                 int size = DTypes.SizeOf(t.DType);
-                var data = new float[checked((int)(t.ByteLength / size))];
+                var data = budget.Allocate(t.ByteLength / size, $"tensor '{t.Name}'");
                 fs.Position = header.DataStart + t.Begin;
                 int elemsPerChunk = chunk.Length / size;
                 for (int done = 0; done < data.Length;)
@@ -65,6 +69,7 @@ public static class SafetensorsFile
                     DTypes.Decode(t.DType, bytes, data.AsSpan(done, n));
                     done += n;
                 }
+                budget.CheckFinite(t.DType, data, $"tensor '{t.Name}'");
                 arrays.Add(new NamedArray(t.Name, t.DType, t.Shape, data));
             }
         }
@@ -72,12 +77,7 @@ public static class SafetensorsFile
         return new SafetensorsContent(arrays, header.Metadata);
     }
 
-    private static FileStream OpenRead(string path)
-    {
-        try { return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        { throw new FileNotFoundException($"safetensors file '{path}' not found", path, e); }
-    }
+    private static FileStream OpenRead(string path) => RegularFile.Open(path, "safetensors file");
 
     private static void ReadExactly(Stream s, Span<byte> buffer, string path, string what)
     {
@@ -138,7 +138,7 @@ public static class SafetensorsFile
                 }
                 tensors.Add(ParseTensor(name, prop.Value, path, bufferLength));
             }
-            CheckOverlaps(tensors, path);
+            CheckTiling(tensors, bufferLength, path);
             return new SafetensorsHeader(tensors, metadata, dataStart);
         }
     }
@@ -183,12 +183,21 @@ public static class SafetensorsFile
         return x;
     }
 
-    private static void CheckOverlaps(List<SafetensorsTensorInfo> tensors, string path)
+    /// <summary>The tensors, in offset order, must cover the data buffer byte for byte.</summary>
+    private static void CheckTiling(List<SafetensorsTensorInfo> tensors, long bufferLength, string path)
     {
-        var sorted = tensors.Where(t => t.End > t.Begin).OrderBy(t => t.Begin).ToList();
-        for (int i = 1; i < sorted.Count; i++)
-            if (sorted[i].Begin < sorted[i - 1].End)
-                throw Bad(path, $"tensors '{sorted[i - 1].Name}' [{sorted[i - 1].Begin},{sorted[i - 1].End}) and '{sorted[i].Name}' [{sorted[i].Begin},{sorted[i].End}) overlap");
+        long end = 0;
+        string previous = "the start of the data buffer";
+        foreach (var t in tensors.OrderBy(t => t.Begin).ThenBy(t => t.End))
+        {
+            if (t.Begin < end)
+                throw Bad(path, $"tensor '{t.Name}' [{t.Begin},{t.End}) overlaps {previous}, which ends at {end}");
+            if (t.Begin > end)
+                throw Bad(path, $"a gap of {t.Begin - end} bytes between {previous} (ends at {end}) and tensor '{t.Name}' (begins at {t.Begin}): the tensors must cover the data buffer exactly");
+            if (t.End > t.Begin) { end = t.End; previous = $"tensor '{t.Name}'"; }
+        }
+        if (end != bufferLength)
+            throw Bad(path, $"{bufferLength - end} bytes after the last tensor: the data buffer is {bufferLength} bytes but the tensors cover {end} (a wrong header length, or a corrupted file)");
     }
 
     // ------------------------------------------------------------------ writing

@@ -18,46 +18,43 @@ namespace UGPNet.Engine.IO;
 public static class TorchCheckpoint
 {
     /// <summary>Largest data.pkl we accept (state-dict pickles are a few hundred KB).</summary>
-    public const long MaxPickleBytes = 1L << 30;
+    public const long MaxPickleBytes = 256L << 20;
 
     internal static readonly BigInteger LegacyMagic = BigInteger.Parse("1950a86a20f9469cfc6c", System.Globalization.NumberStyles.HexNumber);
     internal const long LegacyProtocolVersion = 1001;
 
     /// <summary>Reads a checkpoint whose top-level object is a dictionary (a state dict, or a
     /// training checkpoint such as <c>{"params_ema": ..., "params": ...}</c>).</summary>
-    public static CheckpointDict Read(string path)
+    public static CheckpointDict Read(string path, CheckpointReadOptions? options = null)
     {
-        var root = ReadObject(path);
+        var root = ReadObject(path, options);
         return root as CheckpointDict
             ?? throw new InvalidDataException($"PyTorch checkpoint '{path}': top-level object is {DescribeOutput(root)}, not a dictionary");
     }
 
     /// <summary>Reads a checkpoint with any top-level object: a <see cref="CheckpointDict"/>, a
-    /// <see cref="NamedArray"/> (named "") or a plain value / list.</summary>
-    public static object? ReadObject(string path)
+    /// <see cref="NamedArray"/> (named "") or a plain value / list. The tensors' decoded size is bounded by
+    /// <see cref="CheckpointReadOptions.MaxDecodedBytes"/> before any is allocated, every floating-point value must
+    /// be finite, and every zip entry must match its CRC-32.</summary>
+    public static object? ReadObject(string path, CheckpointReadOptions? options = null)
     {
-        FileStream fs;
-        try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        { throw new FileNotFoundException($"PyTorch checkpoint '{path}' not found", path, e); }
-        using (fs)
+        using var fs = RegularFile.Open(path, "PyTorch checkpoint");
+        var budget = new DecodeBudget(options ?? CheckpointReadOptions.Default, problem => Bad(path, problem));
+        try
         {
-            try
-            {
-                if (fs.Length == 0) throw Bad(path, "file is empty (0 bytes)");
-                Span<byte> head = stackalloc byte[4];
-                int got = fs.ReadAtLeast(head, 4, throwOnEndOfStream: false);
-                fs.Position = 0;
-                if (got >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) return ReadZip(fs, path);
-                if (head[0] == 0x80) return ReadLegacy(fs, path);
-                throw Bad(path, "not a PyTorch checkpoint (neither a zip archive nor a legacy pickle stream)");
-            }
-            catch (InvalidDataException e) when (!e.Message.Contains(path, StringComparison.Ordinal))
-            {
-                throw Bad(path, e.Message, e);
-            }
-            catch (EndOfStreamException e) { throw Bad(path, "file is truncated", e); }
+            Span<byte> head = stackalloc byte[4];
+            int got = fs.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+            fs.Position = 0;
+            if (got >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) return ReadZip(fs, path, budget);
+            if (head[0] == 0x80) return ReadLegacy(fs, path, budget);
+            throw Bad(path, "not a PyTorch checkpoint (neither a zip archive nor a legacy pickle stream)");
         }
+        catch (InvalidDataException e) when (!e.Message.Contains(path, StringComparison.Ordinal))
+        {
+            throw Bad(path, e.Message, e);
+        }
+        catch (EndOfStreamException e) { throw Bad(path, "file is truncated", e); }
+        catch (OutOfMemoryException e) { throw Bad(path, "not enough memory to read it", e); }
     }
 
     internal static InvalidDataException Bad(string path, string problem, Exception? inner = null) =>
@@ -65,7 +62,7 @@ public static class TorchCheckpoint
 
     // ------------------------------------------------------------------ zip format
 
-    private static object? ReadZip(FileStream fs, string path)
+    private static object? ReadZip(FileStream fs, string path, DecodeBudget budget)
     {
         ZipArchive zip;
         try { zip = new ZipArchive(fs, ZipArchiveMode.Read, leaveOpen: true); }
@@ -98,7 +95,7 @@ public static class TorchCheckpoint
                 root = new Unpickler(ms, path, hooks).Load();
 
             var storages = new ZipStorages(zip, prefix, fs.Length, path);
-            return new Materializer(path, storages).Convert(root, "", 0);
+            return new Materializer(path, storages, budget).Convert(root, "", 0);
         }
     }
 
@@ -118,14 +115,41 @@ public static class TorchCheckpoint
         CheckEntrySize(e, fileLength, path);
         if (e.Length > limit) throw Bad(path, $"zip entry '{e.FullName}' is {e.Length} bytes, more than the limit of {limit}");
         var buf = new byte[e.Length];
-        using var s = e.Open();
-        try { s.ReadExactly(buf); }
-        catch (EndOfStreamException) { throw Bad(path, $"zip entry '{e.FullName}' is truncated"); }
+        using (var s = e.Open())
+        {
+            try { s.ReadExactly(buf); }
+            catch (EndOfStreamException) { throw Bad(path, $"zip entry '{e.FullName}' is truncated"); }
+        }
+        CheckCrc(e, System.IO.Hashing.Crc32.HashToUInt32(buf), path);
         return buf;
+    }
+
+    private static void CheckCrc(ZipArchiveEntry e, uint actual, string path)
+    {
+        if (actual != e.Crc32)
+            throw Bad(path, $"zip entry '{e.FullName}' is corrupted: its CRC-32 is {actual:x8}, the archive records {e.Crc32:x8}");
+    }
+
+    /// <summary>Reads a whole entry once to check its CRC-32 (the storages are then read in pieces).</summary>
+    private static void VerifyEntry(ZipArchiveEntry e, string path)
+    {
+        var crc = new System.IO.Hashing.Crc32();
+        byte[] chunk = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            using var s = e.Open();
+            long total = 0;
+            for (int n; (n = s.Read(chunk, 0, chunk.Length)) > 0;) { crc.Append(chunk.AsSpan(0, n)); total += n; }
+            if (total != e.Length) throw Bad(path, $"zip entry '{e.FullName}' holds {total} bytes, the archive records {e.Length}");
+        }
+        finally { ArrayPool<byte>.Shared.Return(chunk); }
+        CheckCrc(e, crc.GetCurrentHashAsUInt32(), path);
     }
 
     private sealed class ZipStorages(ZipArchive zip, string prefix, long fileLength, string path) : IStorageSource
     {
+        private readonly HashSet<string> _verified = new(StringComparer.Ordinal);
+
         private ZipArchiveEntry Entry(StorageRef s)
         {
             var e = zip.GetEntry(prefix + "data/" + s.RootKey) ?? throw Bad(path, $"storage '{s.RootKey}' is missing from the archive");
@@ -138,12 +162,18 @@ public static class TorchCheckpoint
             var e = Entry(s);
             long size = DTypes.SizeOf(s.DType);
             if (e.Length % size != 0) throw Bad(path, $"storage '{s.RootKey}' has {e.Length} bytes, not a multiple of the {s.DType} element size {size}");
+            // The pickle states each storage's element count; the entry must hold exactly that many.
+            if (e.Length / size != s.ViewNumel)
+                throw Bad(path, $"storage '{s.RootKey}' is declared with {s.ViewNumel} elements of {s.DType} but its zip entry holds {e.Length / size}");
             return e.Length / size;
         }
 
+        /// <summary>The first read of a storage checks its CRC-32 (after the budget has accepted its size).</summary>
         public Stream OpenAt(StorageRef s, long elementOffset)
         {
-            var stream = Entry(s).Open();
+            var e = Entry(s);
+            if (_verified.Add(s.RootKey)) VerifyEntry(e, path);
+            var stream = e.Open();
             SkipBytes(stream, elementOffset * DTypes.SizeOf(s.DType), path);
             return stream;
         }
@@ -151,7 +181,7 @@ public static class TorchCheckpoint
 
     // ------------------------------------------------------------------ legacy format
 
-    private static object? ReadLegacy(FileStream fs, string path)
+    private static object? ReadLegacy(FileStream fs, string path, DecodeBudget budget)
     {
         var hooks = new TorchHooks(path, legacy: true);
         object? magic = new Unpickler(fs, path, hooks).Load();
@@ -185,7 +215,7 @@ public static class TorchCheckpoint
             if (!storages.Positions.TryAdd(key, (fs.Position, numel))) throw Bad(path, $"storage '{key}' appears twice");
             fs.Seek(numel * size, SeekOrigin.Current);
         }
-        return new Materializer(path, storages).Convert(root, "", 0);
+        return new Materializer(path, storages, budget).Convert(root, "", 0);
     }
 
     private sealed class LegacyStorages(FileStream fs, string path) : IStorageSource
@@ -399,15 +429,21 @@ internal sealed class TorchHooks(string path, bool legacy) : IPickleHooks
 
 /// <summary>Turns the unpickled object graph into the public nested structure, reading tensor
 /// data from the storages.</summary>
-internal sealed class Materializer(string path, IStorageSource storages)
+internal sealed class Materializer(string path, IStorageSource storages, DecodeBudget budget)
 {
     private const int MaxDepth = 100;
+
+    /// <summary>Most values one checkpoint may convert. The memo lets a pickle name one list many times at every
+    /// level, so a small file can describe a tree far larger than itself; a real state dict has a few thousand.</summary>
+    private const long MaxValues = 1_000_000;
+    private long _values;
 
     private InvalidDataException Bad(string problem) => TorchCheckpoint.Bad(path, problem);
 
     public object? Convert(object? o, string name, int depth)
     {
         if (depth > MaxDepth) throw Bad("object nesting too deep (or cyclic)");
+        if (++_values > MaxValues) throw Bad($"more than {MaxValues} values (a memo reference repeated to build a huge tree?)");
         switch (o)
         {
             case null or string or long or double or bool or byte[] or BigInteger: return o;
@@ -479,7 +515,7 @@ internal sealed class Materializer(string path, IStorageSource storages)
         if (count > Math.Max(16 * span, 1L << 24))
             throw Bad($"{what} has {count} elements over only {span} storage elements (overlapping strides); refusing to expand it");
 
-        var data = new float[count];
+        var data = budget.Allocate(count, what);
         bool contiguous = true;
         long expect = 1;
         for (int i = t.Size.Length - 1; i >= 0; i--)
@@ -492,14 +528,16 @@ internal sealed class Materializer(string path, IStorageSource storages)
         {
             using var st = storages.OpenAt(s, s.ViewOffset + t.Offset);
             ReadDecode(st, s.DType, data);
+            budget.CheckFinite(s.DType, data, what);
             return new NamedArray(name, s.DType, t.Size, data);
         }
 
         if (span > DTypes.MaxElements) throw Bad($"{what} spans too much of its storage");
-        var src = new float[span];
+        var src = budget.Allocate(span, $"{what} (its strided storage)");
         using (var st = storages.OpenAt(s, s.ViewOffset + t.Offset))
             ReadDecode(st, s.DType, src);
         Gather(src, t.Size, t.Stride, data);
+        budget.CheckFinite(s.DType, data, what);
         return new NamedArray(name, s.DType, t.Size, data);
     }
 

@@ -3,6 +3,7 @@ using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
+using UGPNet.Engine.IO;
 
 namespace UGPNet.Imaging;
 
@@ -133,26 +134,11 @@ public static class ImageIO
             throw new ImageIOException(path, $"image is {width}x{height} = {(long)width * height} pixels, over the limit of {options.MaxPixels} (--max-pixels)");
     }
 
-    /// <summary>
-    /// Opens a file for reading only when it is a regular file within the size limit: a FIFO or a device would
-    /// block or never end, and .NET reports them (like an empty file) with length 0, so length 0 is refused
-    /// before any open. Symbolic links are followed to their final target first.
-    /// </summary>
+    /// <summary>Opens a regular file within the size limit (see <see cref="RegularFile"/>: no FIFO, device or folder).</summary>
     private static FileStream OpenRegularFile(string path, long maxBytes)
     {
-        FileInfo fi;
-        try
-        {
-            fi = new FileInfo(path);
-            if (fi.LinkTarget != null && fi.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target) fi = target;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        { throw new ImageIOException(path, $"cannot read ({e.Message})", e); }
-        if (Directory.Exists(fi.FullName)) throw new ImageIOException(path, "is a folder, not an image file");
-        if (!fi.Exists) throw new ImageIOException(path, "file not found");
-        if (fi.Length == 0) throw new ImageIOException(path, "empty file (0 bytes), or not a regular file (a FIFO, socket or device)");
-        if (fi.Length > maxBytes) throw new ImageIOException(path, $"file of {fi.Length} bytes is over the limit of {maxBytes}");
-        try { return new FileStream(fi.FullName, FileMode.Open, FileAccess.Read, FileShare.Read); }
+        if (RegularFile.Problem(path, maxBytes, out string resolved, out _) is string problem) throw new ImageIOException(path, problem);
+        try { return new FileStream(resolved, FileMode.Open, FileAccess.Read, FileShare.Read); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         { throw new ImageIOException(path, $"cannot read ({e.Message})", e); }
     }

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Text;
 using System.Runtime.CompilerServices;
 using UGPNet.Engine.IO;
 
@@ -15,6 +17,24 @@ public sealed class TempDir : IDisposable
     public void Dispose()
     {
         try { Directory.Delete(Path, recursive: true); } catch { /* best effort */ }
+    }
+}
+
+/// <summary>A fact the runner skips, visibly, where <paramref name="path"/> does not exist (e.g. /dev/zero off Unix).</summary>
+public sealed class FactWhenFileExistsAttribute : FactAttribute
+{
+    public FactWhenFileExistsAttribute(string path)
+    {
+        if (!File.Exists(path)) Skip = $"{path} does not exist on this machine";
+    }
+}
+
+/// <summary>A fact the runner skips, visibly, unless the environment variable <paramref name="name"/> is set.</summary>
+public sealed class FactWhenEnvironmentAttribute : FactAttribute
+{
+    public FactWhenEnvironmentAttribute(string name)
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name))) Skip = $"set {name} to run it";
     }
 }
 
@@ -47,5 +67,26 @@ internal static class IoTestSupport
         Assert.Contains(path, ex.Message);
         foreach (var f in fragments) Assert.Contains(f, ex.Message, StringComparison.OrdinalIgnoreCase);
         return ex;
+    }
+
+    /// <summary>A safetensors file from its JSON header and data buffer; <paramref name="headerLength"/> overrides
+    /// the header length written in the first 8 bytes.</summary>
+    public static byte[] SafetensorsBytes(string json, byte[] data, long? headerLength = null)
+    {
+        var h = Encoding.UTF8.GetBytes(json);
+        var bytes = new byte[8 + h.Length + data.Length];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)(headerLength ?? h.Length));
+        h.CopyTo(bytes, 8);
+        data.CopyTo(bytes, 8 + h.Length);
+        return bytes;
+    }
+
+    public static void AssertSafetensorsRefused(byte[] bytes, params string[] fragments)
+    {
+        using var tmp = new TempDir();
+        string path = tmp.File("bad.safetensors");
+        File.WriteAllBytes(path, bytes);
+        AssertBad(path, () => SafetensorsFile.Read(path), fragments);
+        AssertBad(path, () => SafetensorsFile.ReadHeader(path), fragments);
     }
 }

@@ -44,7 +44,8 @@ public class SafetensorsTests
         string path = tmp.File("a.safetensors");
         float[] values = [0.1f, 1f / 3f, -1234.567f, 1e-8f, float.PositiveInfinity, float.NaN];
         SafetensorsFile.Write(path, [new("h", "F16", [6], values), new("b", "BF16", [6], values)], null);
-        var (read, meta) = SafetensorsFile.Read(path);
+        // The reader refuses non-finite weights by default; the codec is what is tested here.
+        var (read, meta) = SafetensorsFile.Read(path, new CheckpointReadOptions { AllowNonFinite = true });
         Assert.Empty(meta);
         for (int i = 0; i < values.Length; i++)
         {
@@ -113,11 +114,11 @@ public class SafetensorsTests
     {
         using var tmp = new TempDir();
         string path = tmp.File("hand.safetensors");
-        var data = new byte[12];
-        BinaryPrimitives.WriteSingleLittleEndian(data.AsSpan(8), 7.5f);
+        var data = new byte[8];
+        BinaryPrimitives.WriteSingleLittleEndian(data.AsSpan(4), 7.5f);
         BinaryPrimitives.WriteHalfLittleEndian(data.AsSpan(0), (Half)1.5f);
         BinaryPrimitives.WriteHalfLittleEndian(data.AsSpan(2), (Half)(-2f));
-        File.WriteAllBytes(path, Make("{\"b\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[8,12]},\"a\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]},\"__metadata__\":{\"x\":\"y\"}}", data));
+        File.WriteAllBytes(path, Make("{\"b\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[4,8]},\"a\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]},\"__metadata__\":{\"x\":\"y\"}}", data));
         var (read, meta) = SafetensorsFile.Read(path);
         Assert.Equal(["b", "a"], read.Select(a => a.Name));
         Assert.Equal([7.5f], read[0].Data);
@@ -127,24 +128,9 @@ public class SafetensorsTests
 
     // ------------------------------------------------------------------ malformed files
 
-    private static byte[] Make(string json, byte[] data, long? headerLength = null)
-    {
-        var h = Encoding.UTF8.GetBytes(json);
-        var bytes = new byte[8 + h.Length + data.Length];
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)(headerLength ?? h.Length));
-        h.CopyTo(bytes, 8);
-        data.CopyTo(bytes, 8 + h.Length);
-        return bytes;
-    }
+    private static byte[] Make(string json, byte[] data, long? headerLength = null) => SafetensorsBytes(json, data, headerLength);
 
-    private static void AssertRefused(byte[] bytes, params string[] fragments)
-    {
-        using var tmp = new TempDir();
-        string path = tmp.File("bad.safetensors");
-        File.WriteAllBytes(path, bytes);
-        AssertBad(path, () => SafetensorsFile.Read(path), fragments);
-        AssertBad(path, () => SafetensorsFile.ReadHeader(path), fragments);
-    }
+    private static void AssertRefused(byte[] bytes, params string[] fragments) => AssertSafetensorsRefused(bytes, fragments);
 
     private static string T(string name, string dtype, string shape, long begin, long end) =>
         $"\"{name}\":{{\"dtype\":\"{dtype}\",\"shape\":{shape},\"data_offsets\":[{begin},{end}]}}";
@@ -230,7 +216,7 @@ public class SafetensorsTests
     }
 
     [Fact]
-    public void RefusesZeroByteFile() => AssertRefused([], "truncated");
+    public void RefusesZeroByteFile() => AssertRefused([], "empty file");
 
     [Fact]
     public void EveryCorruptionIsReportedAsInvalidData()

@@ -6,7 +6,7 @@ namespace UGPNet.Training.Infrastructure;
 /// <summary>
 /// The training log as CSV: a header of "step" plus named columns, one row per logged step, empty
 /// cells for values a row does not have. Rows are flushed as they are written; on resume, rows after
-/// the checkpoint's step are dropped so the log matches the restored state.
+/// the checkpoint's step (and a torn last row) are dropped so the log matches the restored state.
 /// </summary>
 public sealed class CsvLog : IDisposable
 {
@@ -21,16 +21,29 @@ public sealed class CsvLog : IDisposable
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         string header = "step," + string.Join(",", Columns);
         var keep = new List<string>();
-        if (resumeFromStep is int s && File.Exists(path))
-        {
-            var lines = File.ReadAllLines(path);
-            if (lines.Length > 0 && lines[0] == header)
-                keep.AddRange(lines.Skip(1).Where(l => int.TryParse(l.Split(',')[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int st) && st <= s));
-        }
+        if (resumeFromStep is int s && File.Exists(path)) keep.AddRange(RowsToKeep(File.ReadAllText(path), header, s));
         var sb = new StringBuilder(header).Append('\n');
         foreach (var l in keep) sb.Append(l).Append('\n');
         Imaging.AtomicWrite.WriteAllText(path, sb.ToString());
         _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
+    }
+
+    /// <summary>The rows a resumed run keeps: whole lines only (a process killed mid-write leaves a torn last line,
+    /// which could even parse as an earlier step), with every cell, in increasing step order up to the checkpoint's
+    /// step. A log with another header is started afresh.</summary>
+    internal static IEnumerable<string> RowsToKeep(string text, string header, int lastStep)
+    {
+        var lines = text.Split('\n');
+        if (lines.Length < 2 || lines[0] != header) yield break;
+        int cells = header.Split(',').Length, previous = 0;
+        for (int i = 1; i < lines.Length - 1; i++) // the last piece has no newline after it: torn or empty
+        {
+            var row = lines[i].Split(',');
+            if (row.Length != cells || !int.TryParse(row[0], NumberStyles.None, CultureInfo.InvariantCulture, out int step)) yield break;
+            if (step <= previous || step > lastStep) yield break;
+            previous = step;
+            yield return lines[i];
+        }
     }
 
     public void Write(int step, IReadOnlyDictionary<string, double> values)

@@ -50,6 +50,9 @@ public static class StageRunner
         options ??= new RunOptions();
         var paths = new RunPaths(config.OutputDir);
         Directory.CreateDirectory(Path.Combine(config.OutputDir, "checkpoints"));
+        // A run killed while writing leaves its temporary files; this run is now the only writer of its files.
+        foreach (var file in new[] { paths.LastCheckpoint, paths.BestModel, paths.Log, paths.Config })
+            AtomicFile.RemoveStaleTemporaries(file);
         config.Save(paths.Config);
 
         int start = 0;
