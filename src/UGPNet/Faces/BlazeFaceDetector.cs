@@ -116,30 +116,35 @@ public sealed class BlazeFaceDetector : IDisposable
             }
         }
         var merged = WeightedSuppression(all, options.SuppressionIoU).Take(options.MaxFaces);
-        return merged.Select(d => Refine(photo, Refine(photo, d))).ToList();
+        return merged.Select(d => Refine(photo, Refine(photo, Refine(photo, d), framedByAlignment: true), framedByAlignment: true)).ToList();
     }
 
     /// <summary>
     /// A second look at one face, as MediaPipe's face-mesh stage does: the face turned upright (from its eyes) and
-    /// framed at about half the detector's input, the size the short-range model is most accurate at, at three framings
-    /// and their mirror images; the keypoint sets averaged (a mirror's left and right swapped). Detect runs it twice,
-    /// the second look framed by the first. A search window can show a face at a
+    /// framed at about half the detector's input, the size the short-range model is most accurate at, at four framings
+    /// and their mirror images; the keypoint sets averaged (a mirror's left and right swapped). Detect runs it twice:
+    /// the second look frames the face by the alignment crop the first look's keypoints give. A search window can show a face at a
     /// few pixels and tilted by 30°, where keypoints are off by a sixth of the eye distance; framed, they are not.
     /// </summary>
-    public FaceDetection Refine(Tensor photo, FaceDetection face)
+    public FaceDetection Refine(Tensor photo, FaceDetection face, bool framedByAlignment = false)
     {
         var re = face.Keypoints[FaceDetection.RightEye];
         var le = face.Keypoints[FaceDetection.LeftEye];
         double angle = Math.Atan2(le.Y - re.Y, le.X - re.X);
         var centre = new PointD((face.X0 + face.X1) / 2, (face.Y0 + face.Y1) / 2);
         var views = new List<FaceDetection>();
-        foreach (double framing in new[] { 1.6, 1.9, 2.2, 2.5 })
+        var framings = framedByAlignment ? new[] { 0.9, 1.0, 1.1, 1.2 } : new[] { 1.6, 1.9, 2.2, 2.5 };
+        foreach (double framing in framings)
         foreach (bool mirrored in new[] { false, true })
         {
-            double side = framing * Math.Max(face.Width, face.Height), s = InputSize / side;
-            // photo → window: move the centre to the origin, turn by −angle, scale, move to the window's centre.
-            var toWindow = new Similarity(1, 0, -centre.X, -centre.Y)
-                .Then(new Similarity(s * Math.Cos(-angle), s * Math.Sin(-angle), InputSize / 2.0, InputSize / 2.0));
+            // photo → window. From the box: move its centre to the origin, turn by −angle, scale, move to the
+            // window's centre. From the alignment: the aligned 128 crop, zoomed out by the framing about its
+            // centre, so an aligned face is looked at the way the training crops are, and aligning twice agrees.
+            double s = InputSize / (framing * Math.Max(face.Width, face.Height));
+            var toWindow = framedByAlignment
+                ? FaceAlignment.PhotoToCrop(face, InputSize).Then(new Similarity(1 / framing, 0, InputSize / 2.0 * (1 - 1 / framing), InputSize / 2.0 * (1 - 1 / framing)))
+                : new Similarity(1, 0, -centre.X, -centre.Y).Then(new Similarity(s * Math.Cos(-angle), s * Math.Sin(-angle), InputSize / 2.0, InputSize / 2.0));
+            s = toWindow.Scale;
             var toPhoto = toWindow.Inverse();
             using var scope = new TensorScope();
             var window = FaceWarp.Crop(photo, toWindow, InputSize);

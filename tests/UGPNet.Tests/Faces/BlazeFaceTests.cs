@@ -10,10 +10,9 @@ namespace UGPNet.Tests.Faces;
 
 public class BlazeFaceTests(ITestOutputHelper output)
 {
-    private static readonly string ModelPath = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../..", "weights", BlazeFaceDetector.ShippedModel));
-    private static readonly Lazy<BlazeFaceDetector> Detector = new(() => new BlazeFaceDetector(ModelPath));
-
-    private static string[] ValFaces() => Directory.GetFiles(SharedData.Faces("val"), "*.jpg").Order(StringComparer.Ordinal).ToArray();
+    private static readonly string ModelPath = ShippedDetector.ModelPath;
+    private static BlazeFaceDetector Detector => ShippedDetector.Value;
+    private static string[] ValFaces() => ShippedDetector.ValFaces();
 
     private static Tensor Input128(string file) => ImageIO.ReadTensor(file, 128);
 
@@ -98,7 +97,7 @@ public class BlazeFaceTests(ITestOutputHelper output)
     {
         foreach (var f in ValFaces())
         {
-            var faces = Detector.Value.Detect(ImageIO.ReadTensor(f));
+            var faces = Detector.Detect(ImageIO.ReadTensor(f));
             Assert.True(faces.Count == 1, $"{Path.GetFileName(f)}: {faces.Count} faces");
             var d = faces[0];
             Assert.True(d.Keypoints[FaceDetection.RightEye].X < d.Keypoints[FaceDetection.LeftEye].X, Path.GetFileName(f));
@@ -126,8 +125,8 @@ public class BlazeFaceTests(ITestOutputHelper output)
                 double slotW = width / (double)count;
                 placements.Add((faces[next++ % faces.Length], faceWidth, rng.NextDouble() * 60 - 30, slotW * (k + 0.5), 330 + rng.NextDouble() * 20));
             }
-            var (photo, truth) = CompositePhotos.Build(CompositePhotos.Natural(backgrounds[p % 3]), width, placements, Detector.Value);
-            var got = Detector.Value.Detect(photo);
+            var (photo, truth) = CompositePhotos.Build(CompositePhotos.Natural(backgrounds[p % 3]), width, placements, Detector);
+            var got = Detector.Detect(photo);
             photos++;
             foreach (var t in truth)
             {
