@@ -44,7 +44,18 @@ public static class FaceWarp
     /// by <see cref="PasteMask"/>: 1 inside, falling to 0 at the crop's border with a raised cosine over
     /// <paramref name="featherFraction"/> of the crop's size. Only the quad's bounding box is touched.
     /// </summary>
-    public static Tensor Paste(Tensor photo, Tensor crop, Similarity photoToCrop, double featherFraction = 0.125)
+    public static Tensor Paste(Tensor photo, Tensor crop, Similarity photoToCrop, double featherFraction = 0.125) =>
+        WarpBack(photo, crop, photoToCrop, featherFraction, residual: false);
+
+    /// <summary>
+    /// <paramref name="photo"/> plus <paramref name="residual"/> (a crop-space difference, e.g. x̂ − x_reg) warped back
+    /// and weighted by the same feathered mask: what a change made in the crop does to the photo, without
+    /// resampling the photo's own detail.
+    /// </summary>
+    public static Tensor AddResidual(Tensor photo, Tensor residual, Similarity photoToCrop, double featherFraction = 0.125) =>
+        WarpBack(photo, residual, photoToCrop, featherFraction, residual: true);
+
+    private static Tensor WarpBack(Tensor photo, Tensor crop, Similarity photoToCrop, double featherFraction, bool residual)
     {
         int c = photo.Size(1), h = photo.Size(2), w = photo.Size(3), size = crop.Size(2);
         if (crop.Size(1) != c || crop.Size(3) != size) throw new ArgumentException($"the crop must be [1, {c}, S, S], not [{string.Join(", ", crop.Shape)}]");
@@ -71,7 +82,8 @@ public static class FaceWarp
                 for (int ch = 0; ch < c; ch++)
                 {
                     int i = (ch * h + y) * w + x;
-                    dst[i] = (float)(dst[i] * (1 - m) + sum[ch] / (k * k) * m);
+                    double v = sum[ch] / (k * k);
+                    dst[i] = (float)(residual ? dst[i] + v * m : dst[i] * (1 - m) + v * m);
                 }
             }
         });
