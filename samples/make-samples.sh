@@ -4,6 +4,8 @@
 set -e
 SRC=${1:-../shared/data/natural/astronaut.png}
 UGPNET="dotnet run -c Release --project src/UGPNet.Cli --"
+# 0. the whole photograph, noisy, for the README's main command (denoise)
+$UGPNET degrade -i "$SRC" -o samples/astronaut-photo-noise.png --task denoise --seed 0
 # 1. the face: a 128x128 crop (hair line to chin) of the 512x512 photograph
 $UGPNET degrade -i "$SRC" -o samples/astronaut-face.png --degradation none --crop 160,48,128,128
 # 2. the 64-px demo models' size (64x64 faces): MATLAB-style antialiased bicubic /2

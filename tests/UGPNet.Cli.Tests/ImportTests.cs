@@ -258,19 +258,19 @@ public sealed class ImportTests : IDisposable
         AssertClose(Run(t => model.Forward(t).XHat, x), Run(t => restorer.Forward(t).XHat, x));
         AssertClose(Run(t => model.Forward(t).XSyn, x), Run(t => restorer.Forward(t).XSyn!, x));
 
-        // A whole 64x64 face goes through the prior: x_syn and a four-panel comparison sheet.
+        // An aligned 64x64 face (--aligned) goes through the prior: x_syn and a four-panel comparison sheet.
         var face = WriteSynthetic(_dir["face.png"], 64, 64);
         var outDir = _dir["out-ugpnet"];
-        var rr = Ugpnet("restore", "-i", face, "-o", outDir, "--task", "denoise", "--weights", dst, "--save-intermediate", "--compare");
+        var rr = Ugpnet("restore", "-i", face, "-o", outDir, "--task", "denoise", "--weights", dst, "--save-intermediate", "--compare", "--aligned");
         Assert.True(rr.ExitCode == 0, rr.All);
         Assert.True(File.Exists(Path.Combine(outDir, "face_xsyn.png")));
         Assert.Equal((4 * 64 + 3 * 4, 64), (ImageIO.Read(Path.Combine(outDir, "face_compare.png")).Width, ImageIO.Read(Path.Combine(outDir, "face_compare.png")).Height));
 
-        // Any other size is never tiled or padded into the prior: the restoration network alone, no x_syn.
+        // An image with no face is never tiled or padded into the prior: the restoration network alone, no x_syn.
         var other = WriteSynthetic(_dir["other.png"], 70, 50);
         var r2 = Ugpnet("restore", "-i", other, "-o", outDir, "--task", "denoise", "--weights", dst, "--save-intermediate", "--compare");
         Assert.True(r2.ExitCode == 0, r2.All);
-        Assert.Contains("x_reg only: the generative prior takes whole 64x64 faces and this image is 70x50", r2.Output);
+        Assert.Contains("0 face(s) found, 0 through the prior at 64x64", r2.Output);
         Assert.False(File.Exists(Path.Combine(outDir, "other_xsyn.png")));
         var sheet = ImageIO.Read(Path.Combine(outDir, "other_compare.png"));
         Assert.Equal((3 * 70 + 2 * 4, 50), (sheet.Width, sheet.Height));

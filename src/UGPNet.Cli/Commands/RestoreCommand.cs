@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Spectre.Console;
+using UGPNet.Faces;
 using UGPNet.Imaging;
 using UGPNet.Inference;
 
@@ -36,13 +37,24 @@ internal static class RestoreCommand
             .InRange(0, int.MaxValue);
         var maxSeconds = new Option<double>("--max-seconds") { Description = "refuse an image whose plan is estimated to take longer, from the model's measured speed (0 = no limit)", DefaultValueFactory = _ => WorkBudget.DefaultMaxSeconds }
             .InRange(0.0, 1e9);
-        var cmd = new Command("restore", "restore an image or a folder of images (x_hat; optionally x_reg, x_syn and a comparison sheet)")
+        var aligned = new Option<bool>("--aligned") { Description = "each input is one aligned face (FFHQ/CelebA-HQ crop): resized to the model's size and back, no face search" };
+        var facesOnly = new Option<bool>("--faces-only") { Description = "restore only the faces; the rest of the photo is the input (enlarged for SR)" };
+        var minFace = new Option<int>("--min-face") { Description = "faces narrower than this many input pixels keep the regression result (the report says so)", DefaultValueFactory = _ => 0 }
+            .InRange(0, 100_000);
+        var maxFaces = new Option<int>("--max-faces") { Description = "the most faces per image that go through the prior (highest detection scores first)", DefaultValueFactory = _ => 64 }
+            .InRange(0, 10_000);
+        var faceDetector = new Option<string?>("--face-detector") { Description = $"BlazeFace short-range TFLite model (default: the shipped weights/{BlazeFaceDetector.ShippedModel})" };
+        var report = new Option<string?>("--report") { Description = "write FILE.json listing every image and every face found (box, keypoints, score, affine, restored_by), in input pixels" };
+        var cmd = new Command("restore", "restore an image or a folder of images: the photo by the restoration network, every face found through the whole UGPNet (x_hat; optionally x_reg, x_syn, comparison sheets, a report)")
         {
             input, output, task, weights, device, intermediate, compare, tile, overlap, blend, recursive, maxPixels, maxTiles, maxSeconds,
+            aligned, facesOnly, minFace, maxFaces, faceDetector, report,
         };
         cmd.SetAction(p => Run(p, new Args(p.GetValue(input)!, p.GetValue(output)!, p.GetValue(task)!, p.GetValue(weights), p.GetValue(device)!,
             p.GetValue(intermediate), p.GetValue(compare), p.GetValue(tile), p.GetValue(overlap), p.GetValue(blend)!, p.GetValue(recursive),
-            p.GetValue(maxPixels), new WorkBudget { MaxTiles = p.GetValue(maxTiles), MaxSeconds = p.GetValue(maxSeconds), MaxOutputPixels = p.GetValue(maxPixels) })));
+            p.GetValue(maxPixels), new WorkBudget { MaxTiles = p.GetValue(maxTiles), MaxSeconds = p.GetValue(maxSeconds), MaxOutputPixels = p.GetValue(maxPixels) },
+            new FaceRestoreOptions { Aligned = p.GetValue(aligned), FacesOnly = p.GetValue(facesOnly), MinFace = p.GetValue(minFace), MaxFaces = p.GetValue(maxFaces) },
+            p.GetValue(faceDetector), p.GetValue(report))));
         return cmd;
     }
 
@@ -51,9 +63,9 @@ internal static class RestoreCommand
     private const int MaxTile = 65536;
 
     private sealed record Args(string Input, string Output, string Task, string? Weights, string Device, bool Intermediate, bool Compare,
-        int? Tile, int? Overlap, string Blend, bool Recursive, long MaxPixels, WorkBudget Budget);
+        int? Tile, int? Overlap, string Blend, bool Recursive, long MaxPixels, WorkBudget Budget, FaceRestoreOptions Faces, string? FaceDetector, string? Report);
 
-    private sealed record FileResult(string Input, string? Output, string? Error, string Detail, double Seconds);
+    private sealed record FileResult(string Input, string? Output, string? Error, string Detail, double Seconds, IReadOnlyList<RestoredFace>? Faces = null);
 
     private static int Run(ParseResult p, Args a)
     {
@@ -79,6 +91,18 @@ internal static class RestoreCommand
         catch (Exception e) when (e is FileNotFoundException or InvalidDataException or ArgumentException or NotSupportedException or IOException)
         { return Cli.Fail(p, e.Message); }
 
+        // A face detector only where faces go through a prior and are searched for.
+        BlazeFaceDetector? detector = null;
+        if (restorer is UGPNetRestorer && !a.Faces.Aligned)
+        {
+            try { detector = new BlazeFaceDetector(a.FaceDetector ?? BlazeFaceDetector.LocateShippedModel()); }
+            catch (Exception e) when (e is FileNotFoundException or InvalidDataException or IOException or NotSupportedException or ArgumentException)
+            { restorer.Dispose(); return Cli.Fail(p, a.FaceDetector == null ? e.Message : $"--face-detector '{a.FaceDetector}': {e.Message}"); }
+        }
+        if (a.Report != null && (Directory.Exists(a.Report) || !Path.GetFileName(a.Report).EndsWith(".json", StringComparison.OrdinalIgnoreCase)))
+        { restorer.Dispose(); detector?.Dispose(); return Cli.Fail(p, $"--report '{a.Report}' must name a .json file"); }
+
+        using (detector)
         using (restorer)
         {
             if (restorer.Scale != task.Scale)
@@ -111,13 +135,16 @@ internal static class RestoreCommand
 
             // The whole output plan is fixed before anything is written, and no output may be an input.
             var stems = OutputPlan.Stems(files, a.Output, SideOutputs(a));
+            var inputPaths = new HashSet<string>(files.Select(ImageIO.RealPath), StringComparer.OrdinalIgnoreCase);
+            if (a.Report != null && inputPaths.Contains(ImageIO.RealPath(a.Report))) return Cli.Fail(p, $"--report '{a.Report}' is one of the inputs");
+            var photoRestorer = new PhotoRestorer(restorer, detector);
             var results = new List<FileResult>();
             void Each(Action<string> before, Action<int, int> onTile, Action after)
             {
                 foreach (var f in files)
                 {
                     before(f);
-                    results.Add(RestoreOne(restorer, f, a, stems[f], options, onTile, console));
+                    results.Add(RestoreOne(photoRestorer, f, a, stems[f], options, onTile, console, inputPaths));
                     after();
                 }
             }
@@ -152,6 +179,12 @@ internal static class RestoreCommand
                     r.Error == null ? Cli.Escape($"{r.Output} ({r.Detail})") : $"[red]failed[/]: {Cli.Escape(r.Error)}",
                     r.Seconds.ToString("F2"));
             console.Write(table);
+            if (a.Report != null)
+            {
+                try { FaceReport.Write(a.Report, results.Select(r => new FaceReport.Entry(r.Input, r.Output, r.Error, r.Faces ?? [])).ToList()); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Cli.Fail(p, $"cannot write --report '{a.Report}': {e.Message}"); }
+                console.WriteLine($"report: {a.Report}");
+            }
             int failed = results.Count(r => r.Error != null);
             console.WriteLine($"{results.Count - failed} restored, {failed} failed, output in {a.Output}");
             foreach (var r in results.Where(r => r.Error != null)) Cli.Err(p).WriteLine($"error: {r.Error}");
@@ -163,21 +196,35 @@ internal static class RestoreCommand
     private static string[] SideOutputs(Args a) =>
         [.. new[] { "" }.Concat(a.Intermediate ? ["_xreg", "_xsyn"] : []).Concat(a.Compare ? ["_compare"] : [])];
 
-    private static FileResult RestoreOne(IRestorer restorer, string path, Args a, string stem, TileOptions options, Action<int, int> onTile, IAnsiConsole console)
+    private static FileResult RestoreOne(PhotoRestorer photoRestorer, string path, Args a, string stem, TileOptions options, Action<int, int> onTile,
+        IAnsiConsole console, HashSet<string> inputs)
     {
         var sw = Stopwatch.StartNew();
         string outPath = Path.Combine(a.Output, stem + ".png");
+        var restorer = photoRestorer.Restorer;
         try
         {
-            // The plan is made from the header alone, so an image over a limit costs no decoding.
+            // The background plan is made from the header alone, so an image over a limit costs no decoding.
             var readOptions = new ImageReadOptions { ForceRgb = false, MaxPixels = a.MaxPixels };
             var (w, h, _) = ImageIO.Identify(path, readOptions);
             ImageIO.CheckPixels(path, w, h, readOptions);
-            var plan = RestorePlanner.Plan(restorer, h, w, options, a.Budget);
+            var plan = RestorePlanner.Plan(restorer is UGPNetRestorer u && !a.Faces.Aligned ? u.Regression : restorer, h, w, options, a.Budget);
             if (!Cli.IsInteractive(console)) console.WriteLine($"plan for {path}: {w}x{h}, {plan}");
             var img = ImageIO.Read(path, readOptions);
-            var r = ImageRestorer.Restore(plan, img, options.Blend, onTile);
+            var r = photoRestorer.Restore(img, a.Faces, options, a.Budget, onTile);
+            if (!Cli.IsInteractive(console)) console.WriteLine($"{path}: {r.How}");
             // Every file is written atomically (temporary file, then rename), the main output last.
+            var faceFiles = new List<(string Path, ImageData Image)>();
+            foreach (var f in r.Faces.Where(f => f.XHat != null))
+            {
+                string name = Path.Combine(a.Output, "faces", $"{stem}_face{f.Index}");
+                faceFiles.Add((name + ".png", f.XHat!));
+                if (a.Compare) faceFiles.Add((name + "_compare.png", CompareSheet.Build(f.InputCrop!, f.XReg!, f.XSyn, f.XHat!)));
+            }
+            var clash = faceFiles.FirstOrDefault(ff => inputs.Contains(ImageIO.RealPath(ff.Path)));
+            if (clash.Path != null) throw new IOException($"face output '{clash.Path}' is one of the inputs; choose another --output");
+            if (faceFiles.Count > 0) Directory.CreateDirectory(Path.Combine(a.Output, "faces"));
+            foreach (var (fp, fi) in faceFiles) ImageIO.WritePng(fp, fi);
             if (a.Intermediate)
             {
                 ImageIO.WritePng(Path.Combine(a.Output, stem + "_xreg.png"), r.XReg, img.SourceBitsPerChannel);
@@ -187,7 +234,9 @@ internal static class RestoreCommand
             ImageIO.WritePng(outPath, r.Output, img.SourceBitsPerChannel);
             string kind = img.Channels == 1 ? "grey" : "RGB";
             if (img.HasAlpha) kind += "+alpha";
-            return new FileResult(path, outPath, null, $"{img.Width}x{img.Height} {kind} -> {r.Output.Width}x{r.Output.Height}, {r.Plan}", sw.Elapsed.TotalSeconds);
+            int restoredFaces = r.Faces.Count(f => f.RestoredBy == RestoredBy.UGPNet);
+            return new FileResult(path, outPath, null, $"{img.Width}x{img.Height} {kind} -> {r.Output.Width}x{r.Output.Height}, {restoredFaces} face(s) through the prior",
+                sw.Elapsed.TotalSeconds, r.Faces);
         }
         catch (OperationCanceledException) { throw; }
         catch (Exception e)

@@ -99,6 +99,7 @@ public sealed class BlazeFaceDetector : IDisposable
         options ??= FaceSearchOptions.Default;
         int h = photo.Size(2), w = photo.Size(3);
         var all = new List<FaceDetection>();
+        if (Math.Min(w, h) < SmallestSide) return all;
         foreach (var win in SearchWindows(w, h, options.MinFace))
         {
             using var scope = new TensorScope();
@@ -115,7 +116,8 @@ public sealed class BlazeFaceDetector : IDisposable
                     d.Keypoints.Select(p => new PointD(win.X + p.X * s, win.Y + p.Y * s)).ToArray(), d.Score));
             }
         }
-        var merged = WeightedSuppression(all, options.SuppressionIoU).Take(options.MaxFaces);
+        // Faces under half the smallest face looked for are below what the windows resolve: noise, not faces.
+        var merged = WeightedSuppression(all, options.SuppressionIoU).Where(d => d.Width >= options.MinFace / 2.0).Take(options.MaxFaces);
         return merged.Select(d => Refine(photo, Refine(photo, Refine(photo, d), framedByAlignment: true), framedByAlignment: true)).ToList();
     }
 
@@ -187,12 +189,18 @@ public sealed class BlazeFaceDetector : IDisposable
     /// <summary>A square window of the photo; parts outside it are black, as MediaPipe's letterbox.</summary>
     public readonly record struct SearchWindow(int X, int Y, int Size);
 
-    /// <summary>Windows from the whole photo down to 4x <paramref name="minFace"/>, halving, half-overlapping.</summary>
+    /// <summary>A photo narrower than this holds no face the detector can find (8 px of face in its 128 input).</summary>
+    public const int SmallestSide = 16;
+
+    /// <summary>Windows from the photo's size down to 4x <paramref name="minFace"/>, halving, half-overlapping. A face
+    /// is no taller than the photo's short side, so the largest window is at most twice that: a 32000x8 strip is
+    /// searched in small windows, not one letterboxed 32000² window.</summary>
     public static List<SearchWindow> SearchWindows(int w, int h, int minFace)
     {
         var list = new List<SearchWindow>();
         int smallest = Math.Max(InputSize, 4 * minFace);
-        for (int size = Math.Max(w, h); ; size /= 2)
+        int largest = Math.Min(Math.Max(w, h), Math.Max(InputSize, 2 * Math.Min(w, h)));
+        for (int size = largest; ; size /= 2)
         {
             foreach (int y in Starts(h, size))
                 foreach (int x in Starts(w, size))

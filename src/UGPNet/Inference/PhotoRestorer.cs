@@ -35,7 +35,7 @@ public sealed class PhotoRestorer(IRestorer restorer, BlazeFaceDetector? detecto
         if (options.Aligned) return RestoreAligned(ugp, image, null, "an aligned face (--aligned)");
         if (detector == null) throw new InvalidOperationException("restoring a photo through a face prior needs a face detector (or --aligned)");
         var photo = PhotoTensor(image);
-        var search = options.Search with { MinFace = Math.Min(options.Search.MinFace, Math.Max(8, options.MinFace)) };
+        var search = options.MinFace > 0 ? options.Search with { MinFace = Math.Min(options.Search.MinFace, Math.Max(8, options.MinFace)) } : options.Search;
         // A square photo may be one aligned face: looked for on the input, which then is all there is to restore.
         if (Math.Abs(image.Width - image.Height) <= 0.02 * Math.Max(image.Width, image.Height))
         {
@@ -62,6 +62,8 @@ public sealed class PhotoRestorer(IRestorer restorer, BlazeFaceDetector? detecto
     private static RestoredPhoto RestoreAligned(UGPNetRestorer ugp, ImageData image, FaceDetection? detection, string how)
     {
         int f = ugp.FixedInputSize!.Value, s = ugp.Scale, outW = image.Width * s, outH = image.Height * s;
+        if (Math.Abs(image.Width - image.Height) > 0.02 * Math.Max(image.Width, image.Height))
+            throw new ArgumentException($"an aligned face is a square crop; this image is {image.Width}x{image.Height} (leave out --aligned to search it for faces)");
         using var grad = GradMode.NoGrad();
         using var scope = new TensorScope();
         var photo = PhotoTensor(image);
@@ -99,7 +101,8 @@ public sealed class PhotoRestorer(IRestorer restorer, BlazeFaceDetector? detecto
         }
 
         // Faces are looked for in the restored background, where noise and blur no longer hide them (for SR at the
-        // output's resolution), and mapped back to input pixels; with --faces-only, in the input.
+        // output's resolution), and mapped back to input pixels; with --faces-only, in the input (heavy noise there
+        // hides faces from the detector: the background pass is what finds them).
         var found = options.FacesOnly ? detector!.Detect(photo, search)
             : detector!.Detect(PhotoTensor(background), search with { MinFace = search.MinFace * s }).Select(d => Scaled(d, 1.0 / s)).ToList();
         var faces = found.OrderByDescending(d => d.Score).ToList();
@@ -129,7 +132,9 @@ public sealed class PhotoRestorer(IRestorer restorer, BlazeFaceDetector? detecto
             // x̂ = x_reg's structure + what the prior and fusion add. The background already holds the regression
             // at full resolution, so the face's x̂ − x_reg is warped back and added: pasting x̂ itself would be the same
             // up to resampling, but would blur a face larger than the crop down to the crop's resolution.
-            output = PasteInto(output, background, o.XHat - o.XReg, outputToCrop, residual: true);
+            // With --faces-only the background is the input, so x̂ itself is pasted.
+            output = options.FacesOnly ? PasteInto(output, background, o.XHat, outputToCrop, residual: false)
+                : PasteInto(output, background, o.XHat - o.XReg, outputToCrop, residual: true);
             if (o.XSyn != null) xsyn = PasteInto(xsyn ?? (float[])xreg.Color.Clone(), background, o.XSyn, outputToCrop, residual: false);
             restored.Add(new RestoredFace(index++, d, inputToCrop, RestoredBy.UGPNet, null,
                 ToImage(crop, 3), ToImage(o.XReg, 3), o.XSyn == null ? null : ToImage(o.XSyn, 3), ToImage(o.XHat, 3)));

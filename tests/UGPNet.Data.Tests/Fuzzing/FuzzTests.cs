@@ -51,12 +51,14 @@ public sealed class FuzzTests(Xunit.Abstractions.ITestOutputHelper log)
             string path = Path.Combine(inputs, $"case{k:D6}{target.Extension}");
             File.WriteAllBytes(path, bytes);
             string? outPath = target.IsImage ? Path.Combine(outputs, $"case{k:D6}.png") : null;
-            var run = Task.Run(() =>
+            // A thread of its own (LongRunning), not a pool thread: while other tests hold the pool, a queued case
+            // would wait its turn and read as a hang.
+            var run = Task.Factory.StartNew(() =>
             {
                 long before = GC.GetAllocatedBytesForCurrentThread();
                 var outcome = target.IsImage ? Image(path, outPath!, restorer!) : Checkpoint(path);
                 return (outcome, GC.GetAllocatedBytesForCurrentThread() - before);
-            });
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             string label = $"{format} case {k} ({what}), seed {Seed}";
             if (await Task.WhenAny(run, Task.Delay(CaseLimit)) != run) { failures.Add($"{label}: no answer within {CaseLimit.TotalSeconds} s"); break; }
             var (o, allocated) = await run;
