@@ -74,13 +74,10 @@ internal static unsafe class DepthwiseConv2d
             {
                 if (stream)
                 {
+                    // Pixels before the first 32-byte-aligned output: the same operations as a vector lane, so a
+                    // pixel's bits do not depend on where its buffer happens to start.
                     for (; ow < OW && ((nint)(yr + ow) & 31) != 0; ow++)
-                    {
-                        float acc = bias + r0[ow] * w0 + r0[ow + 1] * w1 + r0[ow + 2] * w2;
-                        acc += r1[ow] * w3 + r1[ow + 1] * w4 + r1[ow + 2] * w5;
-                        acc += r2[ow] * w6 + r2[ow + 1] * w7 + r2[ow + 2] * w8;
-                        yr[ow] = acc;
-                    }
+                        yr[ow] = Pixel3x3(r0 + ow, r1 + ow, r2 + ow, 1, w, bias);
                 }
                 for (; ow + 8 <= OW; ow += 8)
                 {
@@ -96,13 +93,7 @@ internal static unsafe class DepthwiseConv2d
                     if (stream) Avx.StoreAlignedNonTemporal(yr + ow, a0 + a1 + a2);
                     else (a0 + a1 + a2).Store(yr + ow);
                 }
-                for (; ow < OW; ow++)
-                {
-                    float acc = bias + r0[ow] * w0 + r0[ow + 1] * w1 + r0[ow + 2] * w2;
-                    acc += r1[ow] * w3 + r1[ow + 1] * w4 + r1[ow + 2] * w5;
-                    acc += r2[ow] * w6 + r2[ow + 1] * w7 + r2[ow + 2] * w8;
-                    yr[ow] = acc;
-                }
+                for (; ow < OW; ow++) yr[ow] = Pixel3x3(r0 + ow, r1 + ow, r2 + ow, 1, w, bias);
             }
             else
             {
@@ -123,17 +114,30 @@ internal static unsafe class DepthwiseConv2d
                     a2 = Vector256.FusedMultiplyAdd(e2, v8, a2);
                     (a0 + a1 + a2).Store(yr + ow);
                 }
-                for (; ow < OW; ow++)
-                {
-                    int c = 2 * ow;
-                    float acc = bias + r0[c] * w0 + r0[c + 1] * w1 + r0[c + 2] * w2;
-                    acc += r1[c] * w3 + r1[c + 1] * w4 + r1[c + 2] * w5;
-                    acc += r2[c] * w6 + r2[c + 1] * w7 + r2[c + 2] * w8;
-                    yr[ow] = acc;
-                }
+                for (; ow < OW; ow++) yr[ow] = Pixel3x3(r0 + 2 * ow, r1 + 2 * ow, r2 + 2 * ow, 1, w, bias);
             }
         }
         if (stream) Sse.StoreFence();
+    }
+
+    /// <summary>
+    /// One output pixel exactly as a vector lane of <see cref="Plane3x3"/> computes it: three row accumulators
+    /// (the first seeded with the bias by FMA, the others by a product), two FMAs each, summed (a0 + a1) + a2.
+    /// <paramref name="step"/> is the distance between taps (1: the rows are already at the pixel's first tap).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Pixel3x3(float* r0, float* r1, float* r2, int step, float* w, float bias)
+    {
+        float a0 = MathF.FusedMultiplyAdd(r0[0], w[0], bias);
+        float a1 = r1[0] * w[3];
+        float a2 = r2[0] * w[6];
+        a0 = MathF.FusedMultiplyAdd(r0[step], w[1], a0);
+        a1 = MathF.FusedMultiplyAdd(r1[step], w[4], a1);
+        a2 = MathF.FusedMultiplyAdd(r2[step], w[7], a2);
+        a0 = MathF.FusedMultiplyAdd(r0[2 * step], w[2], a0);
+        a1 = MathF.FusedMultiplyAdd(r1[2 * step], w[5], a1);
+        a2 = MathF.FusedMultiplyAdd(r2[2 * step], w[8], a2);
+        return a0 + a1 + a2;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
