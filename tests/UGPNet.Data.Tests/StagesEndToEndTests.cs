@@ -278,26 +278,4 @@ public class StagesEndToEndTests(StagesFixture fx, ITestOutputHelper output) : I
         Assert.Equal("stage2", TrainingConfig.Parse("{\"trainDir\": \"x\", \"stage\": \"stage2\"}").Stage);
         Assert.Contains("perceptual", Assert.Throws<InvalidDataException>(() => TrainingConfig.Parse("{\"trainDir\": \"x\", \"perceptual\": \"vgg\"}")).Message);
     }
-
-    /// <summary>Steps/s at the demo configuration (64², batch 4). Slow: runs only with UGPNET_THROUGHPUT=1.</summary>
-    [Theory]
-    [InlineData("prior")]
-    [InlineData("synthesis")]
-    [InlineData("fusion")]
-    public void DemoThroughput(string stageName)
-    {
-        if (Environment.GetEnvironmentVariable("UGPNET_THROUGHPUT") != "1") return;
-        int steps = int.TryParse(Environment.GetEnvironmentVariable("UGPNET_THROUGHPUT_STEPS"), out var n) ? n : 20;
-        string dir = TestPaths.TempDir("throughput-" + stageName);
-        var cfg = TrainingConfig.Demo(stageName, TestPaths.Faces, dir) with
-        {
-            BatchSize = 4, Steps = steps, CheckpointEvery = 1000, ValidateEvery = 1000, ValCount = 4, TrainLimit = 40, Plots = false,
-            Perceptual = fx.Net != null ? "r18" : "none",
-        };
-        var data = new TrainingData(cfg);
-        using var stage = StageFactory.Create(cfg, fx.Net);
-        var r = StageRunner.Run(stage, data, cfg);
-        output.WriteLine($"{stageName} ({cfg.Model}, {cfg.Resolution}px, batch {cfg.BatchSize}, perceptual {cfg.Perceptual}): {r.StepsPerSecond:F2} steps/s over {steps} steps " +
-            $"({1 / r.StepsPerSecond:F2} s/step); loss {r.Losses[0]:F3} -> {r.Losses[^1]:F3}");
-    }
 }

@@ -103,14 +103,13 @@ public class ContextualLossTests(ResNet18Fixture fx, ITestOutputHelper output)
         Assert.Equal([24f, 25f, 28f, 29f], p.Narrow(0, 6, 1).ToArray()); // image 1, bottom-left patch
     }
 
-    [Fact]
+    [FactWhenResNet18]
     public void ShiftedCopyScoresLowerThanAnotherFace()
     {
-        if (fx.Net == null) { output.WriteLine(fx.Missing); return; }
         var faces = Directory.GetFiles(TestSupport.Shared("data/faces/celebahq-512/val"), "*.jpg").Order().Take(3).ToArray();
         using var _ = GradMode.NoGrad();
         using var scope = new TensorScope();
-        var cx = new ContextualLoss(ContextualLoss.ResNet18Stage(fx.Net, 1), patchSize: 32);
+        var cx = new ContextualLoss(ContextualLoss.ResNet18Stage(fx.Required, 1), patchSize: 32);
         var a = ImageIO.ReadTensor(faces[0], 64);
         // Shift right by 3 pixels, repeating the first column.
         var shifted = Tensor.Concat([a.Narrow(3, 0, 1), a.Narrow(3, 0, 1), a.Narrow(3, 0, 1), a.Narrow(3, 0, 61)], 3);

@@ -170,13 +170,12 @@ public class MetricsTests(ResNet18Fixture fx, ITestOutputHelper output)
         Assert.Equal(SymmetricMatrix.TraceSqrtProduct(f1.Covariance, f2.Covariance, 12), Fid.TraceSqrtProduct(f1, f2), 8);
     }
 
-    [Fact]
+    [FactWhenResNet18]
     public void FidR18OfIdenticalImageSetsIsZero()
     {
-        if (fx.Net == null) { output.WriteLine(fx.Missing); return; }
         var files = Directory.GetFiles(TestSupport.Shared("data/natural")).Order().ToArray();
         var imgs = files.Select(f => ImageIO.ReadTensor(f, 112)).ToList();
-        var feats = Fid.ResNet18Features(fx.Net, imgs, size: 112);
+        var feats = Fid.ResNet18Features(fx.Required, imgs, size: 112);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         double same = Fid.FrechetDistance(feats, feats);
         double other = Fid.FrechetDistance(feats.Take(2).Concat(feats.Take(2)).ToList(), feats);

@@ -14,8 +14,19 @@ public sealed class ResNet18Fixture : IDisposable
     public string? Path { get; } = ResNet18Weights.TryLocate();
     private ResNet18? _net;
     public ResNet18? Net => Path == null ? null : _net ??= ResNet18.FromOnnx(Path);
+    /// <summary>The network, for tests marked [FactWhenResNet18] (the runner skips them where it is missing).</summary>
+    public ResNet18 Required => Net ?? throw new InvalidOperationException(Missing);
     public string Missing => $"ResNet18.onnx not found (restore tests/UGPNet.Losses.Tests or set {ResNet18Weights.EnvVar}); test skipped";
     public void Dispose() => _net?.Dispose();
+}
+
+/// <summary>A fact the runner skips, visibly, where ResNet18.onnx is not found (the NuGet cache or the environment variable).</summary>
+public sealed class FactWhenResNet18Attribute : FactAttribute
+{
+    public FactWhenResNet18Attribute()
+    {
+        if (ResNet18Weights.TryLocate() == null) Skip = $"ResNet18.onnx not found (restore tests/UGPNet.Losses.Tests or set {ResNet18Weights.EnvVar})";
+    }
 }
 
 [CollectionDefinition("resnet18")]
@@ -56,10 +67,9 @@ public class ResNet18Tests(ResNet18Fixture fx, ITestOutputHelper output)
         throw new InvalidOperationException($"{stopAt} not reached");
     }
 
-    [Fact]
+    [FactWhenResNet18]
     public void ImportMatchesFloat64InterpreterOfTheOnnxGraph()
     {
-        if (fx.Net == null) { output.WriteLine(fx.Missing); return; }
         var model = OnnxModel.Load(fx.Path!);
         output.WriteLine($"{fx.Path}: producer {model.ProducerName} {model.ProducerVersion}, input {model.Inputs[0].Name} [{string.Join(",", model.Inputs[0].Dims)}], " +
             $"output {model.Outputs[0].Name} [{string.Join(",", model.Outputs[0].Dims)}]; ops {string.Join(", ", model.Nodes.GroupBy(n => n.OpType).Select(g => $"{g.Key}×{g.Count()}"))}");
@@ -80,8 +90,8 @@ public class ResNet18Tests(ResNet18Fixture fx, ITestOutputHelper output)
         var expected = RunGraph(model, pre, pool.Inputs[0]);
         using var _ = GradMode.NoGrad();
         using var scope = new TensorScope();
-        fx.Net.Taps = [0, 1, 2, 3, 4];
-        var ours = fx.Net.Features(TestSupport.ToTensor(rgb))[4];
+        fx.Required.Taps = [0, 1, 2, 3, 4];
+        var ours = fx.Required.Features(TestSupport.ToTensor(rgb))[4];
         Assert.Equal(expected.Shape, ours.Shape);
         var diff = RefTensor.FromFloat(ours.ToArray(), ours.Shape).MaxAbsDiff(expected);
         double scale = expected.Data.Max(Math.Abs);
@@ -96,11 +106,10 @@ public class ResNet18Tests(ResNet18Fixture fx, ITestOutputHelper output)
         return ab / Math.Sqrt(aa * bb);
     }
 
-    [Fact]
+    [FactWhenResNet18]
     public void NaturalImageFeatures()
     {
-        if (fx.Net == null) { output.WriteLine(fx.Missing); return; }
-        var net = fx.Net;
+        var net = fx.Required;
         Assert.Null(net.Fc);
         var e = Assert.Throws<InvalidOperationException>(() => net.Logits(Tensor.Zeros([1, 3, 224, 224])));
         output.WriteLine($"ImageNet top-5 is not available: {e.Message}");
@@ -137,12 +146,11 @@ public class ResNet18Tests(ResNet18Fixture fx, ITestOutputHelper output)
         return r;
     }
 
-    [Fact]
+    [FactWhenResNet18]
     public void R18PerceptualIsAZeroOnIdentitySymmetricDifferentiableDistance()
     {
-        if (fx.Net == null) { output.WriteLine(fx.Missing); return; }
-        fx.Net.Taps = [0, 1, 2, 3, 4];
-        var p = new Perceptual.R18Perceptual(fx.Net);
+        fx.Required.Taps = [0, 1, 2, 3, 4];
+        var p = new Perceptual.R18Perceptual(fx.Required);
         using var scope = new TensorScope();
         var faces = Directory.GetFiles(TestSupport.Shared("data/faces/celebahq-512/val"), "*.jpg").Order().Take(2).ToArray();
         var a = ImageIO.ReadTensor(faces[0], 64);
