@@ -95,7 +95,7 @@ internal static class RestoreCommand
         BlazeFaceDetector? detector = null;
         if (restorer is UGPNetRestorer && !a.Faces.Aligned)
         {
-            try { detector = new BlazeFaceDetector(a.FaceDetector ?? BlazeFaceDetector.LocateShippedModel()); }
+            try { detector = new BlazeFaceDetector(a.FaceDetector ?? BlazeFaceDetector.LocateShippedModel(), backend); }
             catch (Exception e) when (e is FileNotFoundException or InvalidDataException or IOException or NotSupportedException or ArgumentException)
             { restorer.Dispose(); return Cli.Fail(p, a.FaceDetector == null ? e.Message : $"--face-detector '{a.FaceDetector}': {e.Message}"); }
         }
