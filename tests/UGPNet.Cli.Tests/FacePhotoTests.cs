@@ -136,6 +136,12 @@ public sealed class FacePhotoTests : IDisposable
         var r2 = Ugpnet("restore", "-i", wide, "-o", _dir["bad2"], "--task", "denoise", "--face-detector", missing);
         Assert.NotEqual(0, r2.ExitCode);
         Assert.Contains("--face-detector", r2.All);
+        var cut = _dir["cut.tflite"];
+        File.WriteAllBytes(cut, File.ReadAllBytes(Path.Combine(Repo(), "weights", "face-detection", "face_detection_short_range.tflite"))[..4000]);
+        var r4 = Ugpnet("restore", "-i", wide, "-o", _dir["bad4"], "--task", "denoise", "--face-detector", cut);
+        Assert.NotEqual(0, r4.ExitCode);
+        Assert.Contains("--face-detector", r4.All);
+        Assert.Contains("truncated or corrupt", r4.All);
         var r3 = Ugpnet("restore", "-i", wide, "-o", _dir["bad3"], "--task", "denoise", "--report", _dir.Path);
         Assert.NotEqual(0, r3.ExitCode);
         Assert.Contains("--report", r3.All);

@@ -63,8 +63,12 @@ public sealed class TfliteModel
             fs.ReadExactly(bytes);
         }
         try { return Parse(bytes); }
-        catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or OverflowException or InvalidDataException)
-        { throw new InvalidDataException($"TFLite model '{path}': {e.Message}", e); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"TFLite model '{path}': {e.Message}", e); }
+        catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or OverflowException)
+        {
+            // The FlatBuffers reader reports an offset outside the file this way: the file is cut short or damaged.
+            throw new InvalidDataException($"TFLite model '{path}' ({bytes.Length} bytes) is truncated or corrupt: a table points outside the file ({e.Message})", e);
+        }
     }
 
     public static TfliteModel Parse(byte[] bytes)
