@@ -11,12 +11,7 @@ public sealed class FacePhotoTests : IDisposable
     private readonly TempDir _dir = new();
     public void Dispose() => _dir.Dispose();
 
-    private static string Repo()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "UGPNet.sln"))) return d.FullName;
-        throw new DirectoryNotFoundException("the repository root (UGPNet.sln) not found above the test binaries");
-    }
+    private static string Repo() => RepoRoot();
 
     private static string Sample => Path.Combine(Repo(), "samples", "astronaut-photo-noise.png");
     private static string Clean => Path.GetFullPath(Path.Combine(Repo(), "..", "shared", "data", "natural", "astronaut.png"));

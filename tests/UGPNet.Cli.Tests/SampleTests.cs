@@ -13,27 +13,19 @@ public sealed class SampleTests : IDisposable
     private readonly TempDir _dir = new();
     public void Dispose() => _dir.Dispose();
 
-    private static string Samples()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-        {
-            var s = Path.Combine(d.FullName, "samples");
-            if (File.Exists(Path.Combine(s, "astronaut-face.png"))) return s;
-        }
-        throw new DirectoryNotFoundException("samples/ not found above the test binaries");
-    }
+    private static string Samples() => Path.Combine(RepoRoot(), "samples");
 
     [Theory]
-    [InlineData("denoise", "astronaut-face-noise.png", "astronaut-face.png", 11.468, 24.865)]
-    [InlineData("sr8", "astronaut-face-8-sr8.png", "astronaut-face-64.png", 18.595, 19.812)]
-    [InlineData("deblur", "astronaut-face-blur.png", "astronaut-face.png", 26.429, 28.951)]
-    [InlineData("sr4", "astronaut-face-32-sr4.png", "astronaut-face.png", 25.949, 27.977)]
-    public void Shipped_weights_restore_the_bundled_sample(string task, string sample, string cleanSample, double inputDb, double outputDb)
+    [InlineData("denoise", "astronaut-face-noise.png", "astronaut-face.png", 11.468, 3.0)]
+    [InlineData("sr8", "astronaut-face-8-sr8.png", "astronaut-face-64.png", 18.595, 1.0)]
+    [InlineData("deblur", "astronaut-face-blur.png", "astronaut-face.png", 26.429, 1.0)]
+    [InlineData("sr4", "astronaut-face-32-sr4.png", "astronaut-face.png", 25.949, 1.0)]
+    public void Shipped_weights_restore_the_bundled_sample(string task, string sample, string cleanSample, double inputDb, double minGainDb)
     {
-        // The README command with the weights in weights/ (no --weights): the output is closer to the clean crop
-        // than the degraded input is (the input enlarged with bicubic for SR), and both figures are the known ones: the
-        // shipped weights and the CPU backend are deterministic, so a change beyond 0.01 dB is a change in behaviour
-        // (figures as measured with the face pipeline: the crop's face found, aligned and restored through the prior).
+        // The README command with the weights in weights/ (no --weights). The input's figure is a property of the
+        // bundled file (the input enlarged with bicubic for SR), pinned to 0.01 dB. The output must gain at least
+        // minGainDb over it: 3 dB for denoising (the acceptance bar of the README's results), 1 dB elsewhere. Measured
+        // with the face pipeline: denoise 24.87, deblur 28.95, x4 SR 27.98, x8 SR 19.81 dB.
         var outDir = _dir[$"shipped-{task}"];
         var r = Ugpnet("restore", "-i", Path.Combine(Samples(), sample), "-o", outDir, "--task", task);
         Assert.True(r.ExitCode == 0, r.All);
@@ -44,9 +36,8 @@ public sealed class SampleTests : IDisposable
         if (input.Size(2) != size) input = input.Interpolate(size, size, UGPNet.Kernels.InterpolationMode.Bicubic).Clamp(0f, 1f);
         var restored = ImageIO.ReadTensor(Path.Combine(outDir, Path.GetFileNameWithoutExtension(sample) + ".png"));
         double before = UGPNet.Metrics.ImageQuality.Psnr(input, clean), after = UGPNet.Metrics.ImageQuality.Psnr(restored, clean);
-        Assert.True(after > before, $"{task}: PSNR {before:F2} dB -> {after:F2} dB");
         Assert.Equal(inputDb, before, 0.01);
-        Assert.Equal(outputDb, after, 0.01);
+        Assert.True(after >= before + minGainDb, $"{task}: PSNR {before:F2} dB -> {after:F2} dB, under {minGainDb} dB of gain");
     }
 
     [Theory]

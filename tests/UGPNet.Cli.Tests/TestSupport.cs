@@ -22,6 +22,14 @@ public sealed record CliRun(int ExitCode, string Output, string Error)
 
 public static class TestSupport
 {
+    /// <summary>The repository root: the first folder above the test binaries that holds UGPNet.sln.</summary>
+    public static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+            if (File.Exists(System.IO.Path.Combine(d.FullName, "UGPNet.sln"))) return d.FullName;
+        throw new DirectoryNotFoundException("the repository root (UGPNet.sln) not found above the test binaries");
+    }
+
     /// <summary>Runs `ugpnet ARGS` in-process with captured output.</summary>
     public static CliRun Ugpnet(params string[] args)
     {

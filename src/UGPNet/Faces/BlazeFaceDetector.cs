@@ -42,11 +42,8 @@ public sealed class BlazeFaceDetector : IDisposable
     /// <summary>The shipped detector from the first weights folder that has it (see RestoreTasks.WeightFolders).</summary>
     public static string LocateShippedModel()
     {
-        var folders = Inference.RestoreTasks.WeightFolders().ToList();
-        foreach (var f in folders)
-            if (File.Exists(Path.Combine(f, ShippedModel))) return Path.Combine(f, ShippedModel);
-        throw new FileNotFoundException($"the face detector {ShippedModel} was not found in any weights folder " +
-            $"({string.Join(", ", folders.Where(Directory.Exists).DefaultIfEmpty("none exists"))}); pass --face-detector FILE or --aligned");
+        var (path, searched) = Inference.RestoreTasks.FindInWeightFolders(ShippedModel);
+        return path ?? throw new FileNotFoundException($"the face detector {ShippedModel} was not found in {searched}; pass --face-detector FILE or --aligned");
     }
 
     public BlazeFaceDetector(string modelPath, IBackend? backend = null)
@@ -67,7 +64,7 @@ public sealed class BlazeFaceDetector : IDisposable
         using var grad = GradMode.NoGrad();
         using var scope = new TensorScope();
         var input = image128 * 2f - 1f; // the model expects [-1, 1]
-        var outs = _graph.Run(input.Backend == (_backend ?? input.Backend) ? input : input.To(_backend!));
+        var outs = _graph.Run(_backend == null ? input : input.To(_backend));
         // The regressor output has 16 values per anchor, the classifier 1.
         return outs[0].Length == _anchors.Length * 16 ? (outs[0], outs[1]) : (outs[1], outs[0]);
     }
@@ -124,8 +121,8 @@ public sealed class BlazeFaceDetector : IDisposable
     /// <summary>
     /// A second look at one face, as MediaPipe's face-mesh stage does: the face turned upright (from its eyes) and
     /// framed at about half the detector's input, the size the short-range model is most accurate at, at four framings
-    /// and their mirror images; the keypoint sets averaged (a mirror's left and right swapped). Detect runs it twice:
-    /// the second look frames the face by the alignment crop the first look's keypoints give. A search window can show a face at a
+    /// and their mirror images; the keypoint sets averaged (a mirror's left and right swapped). Detect looks three
+    /// times: once framed by the search's box, then twice by the alignment crop the previous look's keypoints give. A search window can show a face at a
     /// few pixels and tilted by 30°, where keypoints are off by a sixth of the eye distance; framed, they are not.
     /// </summary>
     public FaceDetection Refine(Tensor photo, FaceDetection face, bool framedByAlignment = false)

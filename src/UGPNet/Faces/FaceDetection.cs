@@ -22,5 +22,5 @@ public sealed record FaceDetection(double X0, double Y0, double X1, double Y1, P
     }
 
     /// <summary>Distance between the eye centres, the scale keypoint errors are measured in.</summary>
-    public double InterOcular => Math.Sqrt(Math.Pow(Keypoints[LeftEye].X - Keypoints[RightEye].X, 2) + Math.Pow(Keypoints[LeftEye].Y - Keypoints[RightEye].Y, 2));
+    public double InterOcular => Keypoints[LeftEye].DistanceTo(Keypoints[RightEye]);
 }

@@ -31,7 +31,7 @@ public static class FaceWarp
                     for (int sx = 0; sx < k; sx++)
                     {
                         var p = cropToPhoto.Apply(new PointD(u + (sx + 0.5) / k, v + (sy + 0.5) / k));
-                        Bilinear(src, c, h, w, p, sum, 1);
+                        AddBilinear(src, c, h, w, p, sum);
                     }
                 for (int ch = 0; ch < c; ch++) dst[(ch * size + v) * size + u] = (float)(sum[ch] / (k * k));
             }
@@ -78,7 +78,7 @@ public static class FaceWarp
                 Array.Clear(sum);
                 for (int sy = 0; sy < k; sy++)
                     for (int sx = 0; sx < k; sx++)
-                        Bilinear(src, c, size, size, photoToCrop.Apply(new PointD(x + (sx + 0.5) / k, y + (sy + 0.5) / k)), sum, 1);
+                        AddBilinear(src, c, size, size, photoToCrop.Apply(new PointD(x + (sx + 0.5) / k, y + (sy + 0.5) / k)), sum);
                 for (int ch = 0; ch < c; ch++)
                 {
                     int i = (ch * h + y) * w + x;
@@ -103,11 +103,11 @@ public static class FaceWarp
     private static int Supersample(double sourcePixelsPerDestinationPixel) =>
         Math.Clamp((int)Math.Ceiling(sourcePixelsPerDestinationPixel - 1e-9), 1, MaxSupersample);
 
-    /// <summary>Adds weight × the bilinear sample at point p (pixel centres at i + 0.5, edges repeated) to sum[c].</summary>
-    private static void Bilinear(float[] src, int c, int h, int w, PointD p, double[] sum, double weight)
+    /// <summary>Adds the bilinear sample at point p (pixel centres at i + 0.5, edges repeated) to sum[c].</summary>
+    private static void AddBilinear(float[] src, int c, int h, int w, PointD p, double[] sum)
     {
         double u = Math.Clamp(p.X - 0.5, 0, w - 1), v = Math.Clamp(p.Y - 0.5, 0, h - 1);
-        int ix = Math.Min((int)u, w - 2 < 0 ? 0 : w - 2), iy = Math.Min((int)v, h - 2 < 0 ? 0 : h - 2);
+        int ix = Math.Min((int)u, Math.Max(0, w - 2)), iy = Math.Min((int)v, Math.Max(0, h - 2));
         double fx = u - ix, fy = v - iy;
         int ix1 = Math.Min(ix + 1, w - 1), iy1 = Math.Min(iy + 1, h - 1);
         int plane = h * w;
@@ -116,7 +116,7 @@ public static class FaceWarp
             int o = ch * plane;
             double top = src[o + iy * w + ix] * (1 - fx) + src[o + iy * w + ix1] * fx;
             double bottom = src[o + iy1 * w + ix] * (1 - fx) + src[o + iy1 * w + ix1] * fx;
-            sum[ch] += weight * (top * (1 - fy) + bottom * fy);
+            sum[ch] += top * (1 - fy) + bottom * fy;
         }
     }
 }

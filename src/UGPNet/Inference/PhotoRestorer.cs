@@ -37,7 +37,7 @@ public sealed class PhotoRestorer(IRestorer restorer, BlazeFaceDetector? detecto
         var photo = PhotoTensor(image);
         var search = options.MinFace > 0 ? options.Search with { MinFace = Math.Min(options.Search.MinFace, Math.Max(8, options.MinFace)) } : options.Search;
         // A square photo may be one aligned face: looked for on the input, which then is all there is to restore.
-        if (Math.Abs(image.Width - image.Height) <= 0.02 * Math.Max(image.Width, image.Height))
+        if (IsSquare(image.Width, image.Height))
         {
             var whole = detector.Detect(photo, search with { MaxFaces = 2 });
             if (whole.Count == 1 && MatchesTemplate(whole[0], image.Width, image.Height))
@@ -46,10 +46,13 @@ public sealed class PhotoRestorer(IRestorer restorer, BlazeFaceDetector? detecto
         return RestorePhoto(ugp, image, photo, search, options, tiles, budget, onTile, cancellation);
     }
 
+    /// <summary>Square to within 2 % (a crop saved with a pixel trimmed is still a square crop).</summary>
+    private static bool IsSquare(int width, int height) => Math.Abs(width - height) <= 0.02 * Math.Max(width, height);
+
     /// <summary>True when the face's alignment crop is the image itself, up to the tolerances above.</summary>
     public static bool MatchesTemplate(FaceDetection face, int width, int height)
     {
-        if (Math.Abs(width - height) > 0.02 * Math.Max(width, height)) return false;
+        if (!IsSquare(width, height)) return false;
         int side = Math.Max(width, height);
         var toCrop = FaceAlignment.PhotoToCrop(face, side);
         if (Math.Abs(toCrop.Angle) * 180 / Math.PI > AlignedAngleToleranceDegrees) return false;
@@ -62,7 +65,7 @@ public sealed class PhotoRestorer(IRestorer restorer, BlazeFaceDetector? detecto
     private static RestoredPhoto RestoreAligned(UGPNetRestorer ugp, ImageData image, FaceDetection? detection, string how)
     {
         int f = ugp.FixedInputSize!.Value, s = ugp.Scale, outW = image.Width * s, outH = image.Height * s;
-        if (Math.Abs(image.Width - image.Height) > 0.02 * Math.Max(image.Width, image.Height))
+        if (!IsSquare(image.Width, image.Height))
             throw new ArgumentException($"an aligned face is a square crop; this image is {image.Width}x{image.Height} (leave out --aligned to search it for faces)");
         using var grad = GradMode.NoGrad();
         using var scope = new TensorScope();
@@ -72,7 +75,7 @@ public sealed class PhotoRestorer(IRestorer restorer, BlazeFaceDetector? detecto
         ImageData Back(Tensor t) => Resize(t, outH, outW, image);
         var toCrop = new Similarity(f * s / (double)image.Width, 0, 0, 0); // square inputs: one scale for both axes
         var face = new RestoredFace(0, detection ?? new FaceDetection(0, 0, image.Width, image.Height, [], 1), toCrop, RestoredBy.UGPNet, null,
-            ToImage(input, 3), ToImage(o.XReg, 3), o.XSyn == null ? null : ToImage(o.XSyn, 3), ToImage(o.XHat, 3));
+            ToImage(input), ToImage(o.XReg), o.XSyn == null ? null : ToImage(o.XSyn), ToImage(o.XHat));
         return new RestoredPhoto(Back(o.XHat), Back(o.XReg), o.XSyn == null ? null : Back(o.XSyn), [face],
             $"{how}: {image.Width}x{image.Height} -> {f}x{f} -> whole model -> {outW}x{outH}");
     }
@@ -103,9 +106,9 @@ public sealed class PhotoRestorer(IRestorer restorer, BlazeFaceDetector? detecto
         // Faces are looked for in the restored background, where noise and blur no longer hide them (for SR at the
         // output's resolution), and mapped back to input pixels; with --faces-only, in the input (heavy noise there
         // hides faces from the detector: the background pass is what finds them).
-        var found = options.FacesOnly ? detector!.Detect(photo, search)
+        // Detect returns the highest scores first, the order --max-faces keeps.
+        var faces = options.FacesOnly ? detector!.Detect(photo, search)
             : detector!.Detect(PhotoTensor(background), search with { MinFace = search.MinFace * s }).Select(d => Scaled(d, 1.0 / s)).ToList();
-        var faces = found.OrderByDescending(d => d.Score).ToList();
         int toRestore = faces.Take(options.MaxFaces).Count(d => d.Width >= options.MinFace);
         double faceSeconds = RestorerSpeed.SecondsPerInputPixel(ugp) * f * f * toRestore;
         if (budget.MaxSeconds > 0 && faceSeconds > budget.MaxSeconds)
@@ -137,7 +140,7 @@ public sealed class PhotoRestorer(IRestorer restorer, BlazeFaceDetector? detecto
                 : PasteInto(output, background, o.XHat - o.XReg, outputToCrop, residual: true);
             if (o.XSyn != null) xsyn = PasteInto(xsyn ?? (float[])xreg.Color.Clone(), background, o.XSyn, outputToCrop, residual: false);
             restored.Add(new RestoredFace(index++, d, inputToCrop, RestoredBy.UGPNet, null,
-                ToImage(crop, 3), ToImage(o.XReg, 3), o.XSyn == null ? null : ToImage(o.XSyn, 3), ToImage(o.XHat, 3)));
+                ToImage(crop), ToImage(o.XReg), o.XSyn == null ? null : ToImage(o.XSyn), ToImage(o.XHat)));
         }
         ImageData Like(float[] c) => new(background.Width, background.Height, background.Channels, c, background.Alpha) { SourceBitsPerChannel = image.SourceBitsPerChannel };
         int n = restored.Count(r => r.RestoredBy == RestoredBy.UGPNet);
@@ -160,8 +163,9 @@ public sealed class PhotoRestorer(IRestorer restorer, BlazeFaceDetector? detecto
 
     private static Tensor PhotoTensor(ImageData image) => Tensor.FromArray(image.ToRgb().Color, [1, 3, image.Height, image.Width]);
 
-    private static ImageData ToImage(Tensor t, int channels) =>
-        new(t.Size(3), t.Size(2), channels, t.To(Engine.Backends.Cpu.CpuBackend.Instance).Clamp(0f, 1f).ToArray());
+    /// <summary>A [1, 3, h, w] tensor as an RGB image, clamped to [0, 1].</summary>
+    private static ImageData ToImage(Tensor t) =>
+        new(t.Size(3), t.Size(2), 3, t.To(Engine.Backends.Cpu.CpuBackend.Instance).Clamp(0f, 1f).ToArray());
 
     /// <summary>A [1, 3, h, w] result at the output size in the input's layout (grey stays grey, alpha resized).</summary>
     private static ImageData Resize(Tensor t, int outH, int outW, ImageData like)
@@ -181,7 +185,6 @@ public sealed class PhotoRestorer(IRestorer restorer, BlazeFaceDetector? detecto
     {
         using var grad = GradMode.NoGrad();
         using var scope = new TensorScope();
-        var t = Tensor.FromArray(image.ToRgb().Color, [1, 3, image.Height, image.Width]);
-        return Resize(t, image.Height * s, image.Width * s, image);
+        return Resize(PhotoTensor(image), image.Height * s, image.Width * s, image);
     }
 }

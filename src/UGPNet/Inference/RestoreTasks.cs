@@ -41,17 +41,21 @@ public static class RestoreTasks
             }
     }
 
+    /// <summary>The first weights folder's copy of <paramref name="relativePath"/>, or null; and the folders that exist, for messages.</summary>
+    public static (string? Path, string Searched) FindInWeightFolders(string relativePath)
+    {
+        var folders = WeightFolders().ToList();
+        var hit = folders.Select(f => Path.Combine(f, relativePath)).FirstOrDefault(File.Exists);
+        return (hit, string.Join(", ", folders.Where(Directory.Exists).DefaultIfEmpty("any weights/ folder")));
+    }
+
     /// <summary>The shipped weights file for a task, or a <see cref="FileNotFoundException"/> saying where it looked and what to do.</summary>
     public static string LocateDefaultWeights(RestoreTask task)
     {
-        var folders = WeightFolders().ToList();
-        foreach (var f in folders)
-        {
-            var p = Path.Combine(f, task.DefaultWeightsFile);
-            if (File.Exists(p)) return p;
-        }
+        var (path, searched) = FindInWeightFolders(task.DefaultWeightsFile);
+        if (path != null) return path;
         throw new FileNotFoundException(
-            $"no weights for task '{task.Name}': {task.DefaultWeightsFile} was not found in {string.Join(", ", folders.Where(Directory.Exists).DefaultIfEmpty("any weights/ folder"))}. " +
+            $"no weights for task '{task.Name}': {task.DefaultWeightsFile} was not found in {searched}. " +
             "Pass --weights FILE.safetensors (train one with `ugpnet train`, or convert an official checkpoint with `ugpnet import`).",
             task.DefaultWeightsFile);
     }
